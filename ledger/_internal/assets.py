@@ -1,0 +1,134 @@
+"""Asset references: SHA-256 of the exact bytes, size, media type, duration (spec/format.md §3.3).
+
+WAV is read from its RIFF chunks as DAWs write it: PCM (1), IEEE float (3),
+WAVE_FORMAT_EXTENSIBLE (0xFFFE), and RF64/BW64 with the ``ds64`` chunk (EBU Tech 3306). FLAC's
+duration comes from STREAMINFO. Any other file takes a duration given by the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import struct
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from verifier._internal.errors import ProvenoteError
+
+_CHUNK = 1 << 20
+
+
+class AssetError(ProvenoteError):
+    """A file could not be read or described (exit 2)."""
+
+
+def sha256_file(path: Path) -> tuple[bytes, int]:
+    """Stream a file once: its SHA-256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_CHUNK):
+            digest.update(block)
+            size += len(block)
+    return digest.digest(), size
+
+
+def _wav_duration_ms(handle: BinaryIO) -> int | None:
+    head = handle.read(12)
+    if len(head) < 12 or head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RF64", b"BW64"):
+        return None
+    is_rf64 = head[:4] != b"RIFF"
+    ds64_data_size: int | None = None
+    sample_rate = block_align = 0
+    while True:
+        chunk = handle.read(8)
+        if len(chunk) < 8:
+            return None
+        chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+        if chunk_id == b"ds64":
+            body = handle.read(size)
+            if len(body) < 24:
+                raise AssetError("RF64 file has a short ds64 chunk")
+            ds64_data_size = struct.unpack("<Q", body[8:16])[0]
+        elif chunk_id == b"fmt ":
+            body = handle.read(size)
+            if len(body) < 16:
+                raise AssetError("WAV file has a short fmt chunk")
+            _tag, _channels, sample_rate, _byte_rate, block_align = struct.unpack("<HHIIH", body[:14])
+            if sample_rate == 0 or block_align == 0:
+                raise AssetError("WAV fmt chunk has a zero sample rate or block size")
+        elif chunk_id == b"data":
+            if not sample_rate:
+                raise AssetError("WAV data chunk comes before its fmt chunk")
+            if is_rf64 and size == 0xFFFFFFFF:
+                if ds64_data_size is None:
+                    raise AssetError("RF64 file lacks its ds64 chunk")
+                size = ds64_data_size
+            frames = size // block_align
+            return round(frames * 1000 / sample_rate)
+        else:
+            handle.seek(size, 1)
+        if size % 2 and chunk_id not in (b"data",):
+            handle.seek(1, 1)  # RIFF chunks are padded to an even size
+
+
+def _flac_duration_ms(handle: BinaryIO) -> int | None:
+    head = handle.read(4 + 4 + 34)
+    if len(head) < 42 or head[:4] != b"fLaC" or head[4] & 0x7F != 0:
+        return None
+    info = head[8:]
+    packed = int.from_bytes(info[10:18], "big")
+    sample_rate = packed >> 44
+    total_samples = packed & ((1 << 36) - 1)
+    if sample_rate == 0 or total_samples == 0:
+        return None
+    return round(total_samples * 1000 / sample_rate)
+
+
+def _sniff(head: bytes, name: str) -> str:
+    if head[8:12] == b"WAVE" and head[:4] in (b"RIFF", b"RF64", b"BW64"):
+        return "audio/wav"
+    if head[:4] == b"fLaC":
+        return "audio/flac"
+    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if head[:4] == b"%PDF":
+        return "application/pdf"
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[str, Any]:
+    """The asset reference of a file, read from its bytes.
+
+    ``duration_seconds`` is used when the file's own duration cannot be read.
+
+    Raises:
+        AssetError: if the file is missing, unreadable, or a WAV file is malformed.
+    """
+    try:
+        digest, size = sha256_file(path)
+        with path.open("rb") as handle:
+            head = handle.read(16)
+            handle.seek(0)
+            media_type = _sniff(head, path.name)
+            duration_ms: int | None = None
+            if media_type == "audio/wav":
+                duration_ms = _wav_duration_ms(handle)
+            elif media_type == "audio/flac":
+                duration_ms = _flac_duration_ms(handle)
+    except FileNotFoundError as e:
+        raise AssetError(f"file not found: {path}") from e
+    except IsADirectoryError as e:
+        raise AssetError(f"{path} is a directory, not a file") from e
+    except (OSError, struct.error) as e:
+        raise AssetError(f"cannot read {path}: {e}") from e
+    if duration_ms is None and duration_seconds is not None:
+        if duration_seconds < 0:
+            raise AssetError("--duration must not be negative")
+        duration_ms = round(duration_seconds * 1000)
+    ref: dict[str, Any] = {"sha256": digest, "size": size, "media_type": media_type,
+                           "name": path.name}
+    if duration_ms is not None:
+        ref["duration_ms"] = duration_ms
+    return ref

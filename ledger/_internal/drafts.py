@@ -1,0 +1,188 @@
+"""Building event drafts from what people and tools give: CLI options and JSON events
+(spec/json-events.md). Files are read here; the result is checked again by the payload model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ledger._internal.assets import describe_file
+from ledger._internal.store import EventDraft, Ledger, LedgerError
+from verifier._internal.types import EVENT_TYPES, GENESIS_TYPE, default_source_type
+
+#: Body fields holding one asset, and fields holding a list of assets.
+ASSET_FIELDS = frozenset({"output", "chosen", "asset"})
+ASSET_LIST_FIELDS = frozenset({"outputs", "inputs", "candidates"})
+DIGEST_FIELDS = frozenset({"of", "about"})
+_AI_TYPES = frozenset({"generation", "parameter-edit"})
+
+
+def parse_time(text: str) -> int:
+    """ISO 8601 / RFC 3339 time with a zone (``Z`` or ``+08:00``) → microseconds since the epoch."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as e:
+        raise LedgerError(f"invalid time {text!r}: use ISO 8601, e.g. 2026-11-20T14:30:00+08:00") from e
+    if moment.tzinfo is None:
+        raise LedgerError(f"time {text!r} has no time zone: add Z or an offset such as +08:00")
+    return int(moment.timestamp() * 1_000_000)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``K=V``: V is read as an integer, a decimal number, true/false, or else text."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise LedgerError(f"malformed --param {text!r}: use KEY=VALUE")
+    value: Any = raw
+    if re.fullmatch(r"[+-]?\d{1,18}", raw):
+        value = int(raw)
+    elif re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?", raw):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise LedgerError(f"--param {key} is not a finite number")
+    elif raw in ("true", "false"):
+        value = raw == "true"
+    return key, value
+
+
+def parse_params(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, value = parse_param(item)
+        if key in params:
+            raise LedgerError(f"--param {key} is given twice")
+        params[key] = value
+    return params
+
+
+def parse_segment(text: str) -> list[int]:
+    """``START-END`` in seconds → ``[start_ms, end_ms]``."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*", text)
+    if not match:
+        raise LedgerError(f"malformed --segment {text!r}: use START-END in seconds, e.g. 16-32")
+    start, end = (round(float(group) * 1000) for group in match.groups())
+    if start >= end:
+        raise LedgerError(f"--segment {text!r}: the start must come before the end")
+    return [start, end]
+
+
+class DraftBuilder:
+    """Builds drafts for one ledger (needed to resolve event prefixes and asset producers)."""
+
+    def __init__(self, ledger: Ledger, *, duration: float | None = None) -> None:
+        self.ledger = ledger
+        self.duration = duration
+
+    def asset(self, path: str | Path) -> dict[str, Any]:
+        return describe_file(Path(path), duration_seconds=self.duration)
+
+    def assets(self, paths: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+        return [self.asset(p) for p in paths]
+
+    def draft(self, type_name: str, body: dict[str, Any], private: Mapping[str, str | None],
+              occurred: int | None) -> EventDraft:
+        """A draft with the IPTC source type filled in and empty private fields dropped."""
+        if type_name not in EVENT_TYPES or type_name == GENESIS_TYPE:
+            raise LedgerError(f"unknown event type {type_name!r}")
+        spec = EVENT_TYPES[type_name]
+        if spec.source_types and "digital_source_type" not in body:
+            source_type = self._source_type(type_name, body)
+            if source_type is not None:
+                body["digital_source_type"] = source_type
+        kept = {name: value for name, value in private.items() if value is not None}
+        return EventDraft(type_name, body, kept, occurred)
+
+    def _source_type(self, type_name: str, body: Mapping[str, Any]) -> str | None:
+        if type_name == "human-edit":
+            ai_input = any(self._is_ai(asset["sha256"]) for asset in body.get("inputs", []))
+            return "compositeWithTrainedAlgorithmicMedia" if ai_input else "humanEdits"
+        return default_source_type(type_name, body)
+
+    def _is_ai(self, asset: bytes) -> bool:
+        for producer in self.ledger.producers(asset):
+            if self.ledger.event_type(producer) in _AI_TYPES:
+                return True
+        return False
+
+    # -- JSON events --------------------------------------------------------------------------
+
+    def from_json(self, document: Any, *, where: str = "event") -> EventDraft:
+        """``{"type": T, "body": {...}, "occurred": ISO-8601?}`` → draft (spec/json-events.md)."""
+        if not isinstance(document, dict) or not isinstance(document.get("type"), str):
+            raise LedgerError(f"{where}: expected an object with \"type\" and \"body\"")
+        unknown = set(document) - {"type", "body", "occurred"}
+        if unknown:
+            raise LedgerError(f"{where}: unknown keys {sorted(unknown)}")
+        type_name = document["type"]
+        spec = EVENT_TYPES.get(type_name)
+        if spec is None or type_name == GENESIS_TYPE:
+            raise LedgerError(f"{where}: unknown event type {type_name!r}")
+        body_in = document.get("body", {})
+        if not isinstance(body_in, dict):
+            raise LedgerError(f"{where}: body must be an object")
+        occurred = document.get("occurred")
+        if occurred is not None and not isinstance(occurred, str):
+            raise LedgerError(f"{where}: occurred must be an ISO 8601 string")
+        body: dict[str, Any] = {}
+        private: dict[str, str | None] = {}
+        for name, value in body_in.items():
+            if name in spec.private_fields:
+                if not isinstance(value, str):
+                    raise LedgerError(f"{where}: {name} must be text")
+                private[name] = value
+            else:
+                body[name] = self._convert(name, value, where)
+        return self.draft(type_name, body, private, parse_time(occurred) if occurred else None)
+
+    def _convert(self, name: str, value: Any, where: str) -> Any:
+        convert: Callable[[Any], Any]
+        if name in ASSET_FIELDS:
+            return self._json_asset(value, f"{where}: {name}")
+        if name in ASSET_LIST_FIELDS:
+            if not isinstance(value, list):
+                raise LedgerError(f"{where}: {name} must be a list of assets")
+            return [self._json_asset(item, f"{where}: {name}") for item in value]
+        if name in DIGEST_FIELDS:
+            if not isinstance(value, str):
+                raise LedgerError(f"{where}: {name} must be an event id (hex)")
+            return bytes(self.ledger.resolve_event(value))
+        convert = _reject_floats_in_ints if name in ("seed", "minutes") else _identity
+        return convert(value)
+
+    def _json_asset(self, value: Any, where: str) -> dict[str, Any]:
+        if isinstance(value, str):
+            return self.asset(value)
+        if isinstance(value, dict) and isinstance(value.get("sha256"), str):
+            ref = dict(value)
+            try:
+                ref["sha256"] = bytes.fromhex(ref["sha256"])
+            except ValueError as e:
+                raise LedgerError(f"{where}: sha256 must be 64 hex characters") from e
+            return ref
+        raise LedgerError(f"{where}: an asset is a file path or an object with sha256, size, media_type")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _reject_floats_in_ints(value: Any) -> Any:
+    if isinstance(value, float):
+        raise LedgerError("seed and minutes must be whole numbers")
+    return value
+
+
+def load_json_event(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as e:
+        raise LedgerError(f"file not found: {path}") from e
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise LedgerError(f"{path} is not valid JSON: {e}") from e

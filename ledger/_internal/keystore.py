@@ -1,0 +1,186 @@
+"""Key store: Ed25519 private keys encrypted at rest (spec/keys.md).
+
+A key file ``NAME.key`` is JSON (so a person can see what it is) holding the name, role, public
+key, the scrypt parameters and salt, a ChaCha20-Poly1305 nonce and the ciphertext of the 32-byte
+private key. The AEAD's associated data binds every other field, so renaming a key or changing
+its role or KDF parameters in the file makes it fail to open. Files are created 0600 in a
+directory created 0700.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from verifier._internal import cbor
+from verifier._internal.errors import ProvenoteError
+from verifier._internal.format import KeyId, key_id
+
+KEY_FILE_FORMAT = "provenote-key/1"
+SCRYPT_N = 2**17  # spec/keys.md: N = 2^17, r = 8, p = 1 (128 MiB, about 0.4 s here)
+SCRYPT_R = 8
+SCRYPT_P = 1
+MIN_SCRYPT_N = 2**17  # files asking for less are refused (fail closed)
+_AAD_PREFIX = b"provenote/v1/key-file\x00"
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+
+class KeyStoreError(ProvenoteError):
+    """A key is missing, malformed, or its passphrase is wrong (exit 2)."""
+
+
+@dataclass(frozen=True)
+class PublicKeyInfo:
+    """What the store says of a key without unlocking it."""
+
+    name: str
+    role: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> KeyId:
+        return key_id(self.public_key)
+
+    def pem(self) -> str:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        key = Ed25519PublicKey.from_public_bytes(self.public_key)
+        return key.public_bytes(serialization.Encoding.PEM,
+                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """An unlocked key. Lives only in memory; never written anywhere in the clear."""
+
+    info: PublicKeyInfo
+    private_key: Ed25519PrivateKey
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, maxmem=2**31 - 1, dklen=32)
+
+
+def _aad(meta: dict[str, Any]) -> bytes:
+    return _AAD_PREFIX + cbor.encode(meta)
+
+
+class KeyStore:
+    """A directory of encrypted key files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, name: str) -> Path:
+        if not NAME_PATTERN.match(name):
+            raise KeyStoreError(f"invalid key name {name!r}: use letters, digits, '.', '_' or '-'")
+        return self.directory / f"{name}.key"
+
+    def create(self, name: str, role: str, passphrase: str) -> PublicKeyInfo:
+        """Generate a key and write it encrypted under ``passphrase``.
+
+        Raises: KeyStoreError if the name or role is invalid, the key exists, or the passphrase is empty.
+        """
+        if not ROLE_PATTERN.match(role):
+            raise KeyStoreError(f"invalid role {role!r}: lowercase letters, digits and '-'")
+        if not passphrase:
+            raise KeyStoreError("the passphrase must not be empty")
+        path = self._path(name)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private = Ed25519PrivateKey.generate()
+        seed = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                     serialization.NoEncryption())
+        public = private.public_key().public_bytes(serialization.Encoding.Raw,
+                                                   serialization.PublicFormat.Raw)
+        salt, nonce = os.urandom(16), os.urandom(12)
+        meta = {"format": KEY_FILE_FORMAT, "name": name, "role": role, "public_key": public.hex(),
+                "kdf": {"alg": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+                        "salt": salt.hex()},
+                "aead": {"alg": "chacha20-poly1305", "nonce": nonce.hex()}}
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        wrapping = _kdf(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        ciphertext = ChaCha20Poly1305(wrapping).encrypt(nonce, seed, _aad(meta))
+        document = json.dumps({**meta, "ciphertext": ciphertext.hex()}, indent=2) + "\n"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as e:
+            raise KeyStoreError(f"key {name!r} already exists in {self.directory}") from e
+        with os.fdopen(fd, "w") as handle:
+            handle.write(document)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return PublicKeyInfo(name, role, public)
+
+    def _read(self, name: str) -> dict[str, Any]:
+        path = self._path(name)
+        try:
+            document = json.loads(path.read_text())
+        except FileNotFoundError as e:
+            raise KeyStoreError(f"no key named {name!r} in {self.directory} (see 'provenote key list')") from e
+        except (OSError, ValueError) as e:
+            raise KeyStoreError(f"key file {path} is unreadable: {e}") from e
+        if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
+            raise KeyStoreError(f"key file {path} is not a {KEY_FILE_FORMAT} file")
+        return document
+
+    def info(self, name: str) -> PublicKeyInfo:
+        """Raises: KeyStoreError if the key is missing or malformed."""
+        document = self._read(name)
+        try:
+            public = bytes.fromhex(document["public_key"])
+            if len(public) != 32 or document["name"] != name:
+                raise ValueError("public key or name wrong")
+            return PublicKeyInfo(document["name"], document["role"], public)
+        except (KeyError, TypeError, ValueError) as e:
+            raise KeyStoreError(f"key file for {name!r} is malformed") from e
+
+    def list(self) -> list[PublicKeyInfo]:
+        if not self.directory.is_dir():
+            return []
+        return [self.info(path.stem) for path in sorted(self.directory.glob("*.key"))]
+
+    def unlock(self, name: str, passphrase: str) -> Signer:
+        """Decrypt a key.
+
+        Raises: KeyStoreError — one message for a wrong passphrase or a tampered file.
+        """
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        document = self._read(name)
+        try:
+            kdf, aead = document["kdf"], document["aead"]
+            if kdf["alg"] != "scrypt" or aead["alg"] != "chacha20-poly1305":
+                raise ValueError("unsupported algorithms")
+            n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+            if n < MIN_SCRYPT_N or r < SCRYPT_R or p < 1 or n & (n - 1):
+                raise ValueError("KDF parameters below the minimum of spec/keys.md")
+            salt, nonce = bytes.fromhex(kdf["salt"]), bytes.fromhex(aead["nonce"])
+            ciphertext = bytes.fromhex(document["ciphertext"])
+            meta = {k: v for k, v in document.items() if k != "ciphertext"}
+        except (KeyError, TypeError, ValueError) as e:
+            raise KeyStoreError(f"key file for {name!r} is malformed: {e}") from e
+        try:
+            seed = ChaCha20Poly1305(_kdf(passphrase, salt, n, r, p)).decrypt(nonce, ciphertext, _aad(meta))
+        except (InvalidTag, ValueError) as e:
+            raise KeyStoreError(f"wrong passphrase for key {name!r} (or the key file was altered)") from e
+        private = Ed25519PrivateKey.from_private_bytes(seed)
+        info = self.info(name)
+        derived = private.public_key().public_bytes(serialization.Encoding.Raw,
+                                                    serialization.PublicFormat.Raw)
+        if derived != info.public_key:
+            raise KeyStoreError(f"key file for {name!r} is inconsistent")
+        return Signer(info, private)

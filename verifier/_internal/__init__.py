@@ -1,0 +1,1 @@
+"""Internals of the verifier; not a public API."""

@@ -1,0 +1,130 @@
+"""Deterministic CBOR (spec/format.md §2; RFC 8949 §4.2.1) with strict, bounded decoding.
+
+The data model the format allows is a subset of CBOR: unsigned and negative integers that fit
+in 64 bits, byte and text strings, arrays, maps, ``false``/``true``/``null`` and finite floats.
+No tags except the COSE_Sign1 tag 18 at the top of an envelope, no indefinite lengths, no
+duplicate keys. Within one map every key has the same major type (all text, all unsigned or
+all negative integers); with that restriction the length-first order of RFC 8949 §4.2.3 (what
+``cbor2``'s ``canonical=True`` emits) and the bytewise order of §4.2.1 agree, so the encoder
+can be cbor2's C encoder and the check "decode, re-encode, compare bytes" is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import cbor2
+
+from verifier._internal.errors import UntrustedDataError, UsageError
+
+#: Nesting depth any decoded item may reach (spec/format.md §2, limit L3).
+MAX_DEPTH = 16
+_INT_MIN = -(2**64)
+_INT_MAX = 2**64 - 1
+
+
+class NonCanonical(UntrustedDataError):
+    """Well-formed CBOR that is not in the deterministic encoding of spec/format.md §2."""
+
+
+def decode(data: bytes, *, what: str, code: str = "cbor.malformed") -> Any:
+    """Decode exactly one CBOR item that fills ``data`` and respects the data model.
+
+    Raises:
+        UntrustedDataError: ``code``, if the bytes are not one well-formed item (trailing bytes,
+            truncation, indefinite lengths, duplicate keys, depth over :data:`MAX_DEPTH`,
+            invalid UTF-8) or hold a value outside the data model.
+        NonCanonical: ``event.noncanonical``-style code ``cbor.noncanonical`` if the item is
+            well-formed but not deterministically encoded.
+    """
+    value = decode_lenient_order(data, what=what, code=code)
+    if _dumps(value) != data:
+        raise NonCanonical("cbor.noncanonical", f"{what} is not deterministically encoded CBOR")
+    return value
+
+
+def decode_lenient_order(data: bytes, *, what: str, code: str = "cbor.malformed") -> Any:
+    """Decode and check the data model, without the byte-exact canonical comparison."""
+    try:
+        value = cbor2.loads(
+            data,
+            max_depth=MAX_DEPTH,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+            str_errors="strict",
+        )
+    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError) as e:
+        raise UntrustedDataError(code, f"{what} is not well-formed CBOR ({e})") from e
+    check_data_model(value, what=what, code=code)
+    return value
+
+
+def encode(value: Any) -> bytes:
+    """Encode ``value`` deterministically.
+
+    Raises:
+        UsageError: if ``value`` is outside the data model (a caller's mistake).
+    """
+    try:
+        check_data_model(value, what="value", code="cbor.malformed")
+    except UntrustedDataError as e:
+        raise UsageError(str(e)) from e
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> bytes:
+    return cbor2.dumps(value, canonical=True)
+
+
+_SCALARS = (str, bytes, bool, type(None))
+
+
+def check_data_model(value: Any, *, what: str, code: str, _depth: int = 0) -> None:
+    """Raise :class:`UntrustedDataError` if ``value`` holds anything outside the data model."""
+    if _depth > MAX_DEPTH:
+        raise UntrustedDataError(code, f"{what} nests deeper than {MAX_DEPTH}")
+    kind = type(value)
+    if kind in _SCALARS:
+        return
+    if kind is int:
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise UntrustedDataError(code, f"{what} holds an integer outside 64 bits")
+        return
+    if kind is float:
+        if not math.isfinite(value):
+            raise UntrustedDataError(code, f"{what} holds a NaN or infinite float")
+        return
+    if kind is list or kind is tuple:
+        for item in value:
+            check_data_model(item, what=what, code=code, _depth=_depth + 1)
+        return
+    if kind is dict or kind is cbor2.frozendict:
+        _check_keys(value, what=what, code=code)
+        for item in value.values():
+            check_data_model(item, what=what, code=code, _depth=_depth + 1)
+        return
+    if kind is cbor2.CBORTag and value.tag == 18 and _depth == 0:
+        check_data_model(value.value, what=what, code=code, _depth=_depth + 1)
+        return
+    raise UntrustedDataError(code, f"{what} holds a value the format does not allow ({kind.__name__})")
+
+
+def _check_keys(mapping: Any, *, what: str, code: str) -> None:
+    major = None
+    for key in mapping:
+        kind = type(key)
+        if kind is str:
+            key_major = 3
+        elif kind is int:
+            key_major = 0 if key >= 0 else 1
+            if not _INT_MIN <= key <= _INT_MAX:
+                raise UntrustedDataError(code, f"{what} has a map key outside 64 bits")
+        else:
+            raise UntrustedDataError(code, f"{what} has a map key that is not text or an integer")
+        if major is None:
+            major = key_major
+        elif major != key_major:
+            raise UntrustedDataError(
+                code, f"{what} has a map whose keys mix major types (spec/format.md §2 rule D6)"
+            )

@@ -1,0 +1,163 @@
+"""COSE_Sign1 envelopes (RFC 9052 §4.2) with Ed25519 (RFC 9864), as spec/format.md §4 fixes them.
+
+An envelope is ``18([protected: bstr, unprotected: {}, payload: bstr, signature: bstr .size 64])``
+in deterministic CBOR. The protected header is the deterministic encoding of
+``{1: -19, 3: content-type, 4: kid, 15: {1: iss, ? 2: sub}}``. Signatures are checked over the
+``Sig_structure`` built from the exact protected and payload bytes received.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from verifier._internal import cbor
+from verifier._internal.errors import UntrustedDataError, VerificationFailure
+from verifier._internal.format import (
+    ALG_ED25519,
+    COSE_SIGN1_TAG,
+    CWT_ISS,
+    CWT_SUB,
+    HDR_ALG,
+    HDR_CONTENT_TYPE,
+    HDR_CWT_CLAIMS,
+    HDR_KID,
+    SIGNATURE_SIZE,
+    KeyId,
+)
+
+_SIG1_CONTEXT = cbor2.dumps("Signature1")
+_EMPTY_AAD = b"\x40"
+
+
+def _bstr_head(length: int) -> bytes:
+    if length < 24:
+        return bytes([0x40 | length])
+    if length < 0x100:
+        return bytes([0x58, length])
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    if length < 0x100000000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4), deterministically encoded."""
+    return b"".join(
+        (b"\x84", _SIG1_CONTEXT, _bstr_head(len(protected)), protected, _EMPTY_AAD,
+         _bstr_head(len(payload)), payload)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedHeader:
+    """The decoded protected header of one envelope."""
+
+    content_type: str
+    kid: KeyId
+    issuer: str  # CWT iss: the key id in lowercase hex
+    subject: str | None  # CWT sub: the work id in lowercase hex (absent in a genesis event)
+
+    def encode(self) -> bytes:
+        claims: dict[int, Any] = {CWT_ISS: self.issuer}
+        if self.subject is not None:
+            claims[CWT_SUB] = self.subject
+        return cbor.encode(
+            {HDR_ALG: ALG_ED25519, HDR_CONTENT_TYPE: self.content_type, HDR_KID: bytes(self.kid),
+             HDR_CWT_CLAIMS: claims}
+        )
+
+
+def parse_protected(data: bytes, *, code_prefix: str) -> ProtectedHeader:
+    """Parse and check a protected header (spec/verification.md step V4.3).
+
+    Raises:
+        VerificationFailure: ``<prefix>.header_invalid`` or ``<prefix>.noncanonical``.
+    """
+    try:
+        value = cbor.decode(data, what="protected header")
+    except cbor.NonCanonical as e:
+        raise VerificationFailure(f"{code_prefix}.noncanonical", str(e.message)) from e
+    except UntrustedDataError as e:
+        raise VerificationFailure(f"{code_prefix}.header_invalid", e.message) from e
+    bad = f"{code_prefix}.header_invalid"
+    if type(value) is not dict or set(value) != {HDR_ALG, HDR_CONTENT_TYPE, HDR_KID, HDR_CWT_CLAIMS}:
+        raise VerificationFailure(bad, "protected header must hold exactly alg, content type, kid, CWT claims")
+    if value[HDR_ALG] != ALG_ED25519 or type(value[HDR_ALG]) is not int:
+        raise VerificationFailure(bad, f"algorithm must be Ed25519 ({ALG_ED25519})")
+    ctype, kid, claims = value[HDR_CONTENT_TYPE], value[HDR_KID], value[HDR_CWT_CLAIMS]
+    if type(ctype) is not str:
+        raise VerificationFailure(bad, "content type must be text")
+    if type(kid) is not bytes or len(kid) != 32:
+        raise VerificationFailure(bad, "kid must be a 32-byte key id")
+    if type(claims) is not dict or CWT_ISS not in claims or not set(claims) <= {CWT_ISS, CWT_SUB}:
+        raise VerificationFailure(bad, "CWT claims must hold iss and, optionally, sub")
+    issuer, subject = claims[CWT_ISS], claims.get(CWT_SUB)
+    if type(issuer) is not str or issuer != kid.hex():
+        raise VerificationFailure(bad, "CWT iss must be the key id in lowercase hex")
+    if subject is not None and type(subject) is not str:
+        raise VerificationFailure(bad, "CWT sub must be text")
+    return ProtectedHeader(ctype, KeyId(kid), issuer, subject)
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """The four parts of a COSE_Sign1 as received; ``protected`` and ``payload`` are raw bytes."""
+
+    protected: bytes
+    payload: bytes
+    signature: bytes
+
+
+def parse_sign1(envelope: bytes, *, code_prefix: str) -> Sign1:
+    """Parse a tagged COSE_Sign1 (spec/verification.md steps V4.1–V4.2).
+
+    Raises:
+        VerificationFailure: ``<prefix>.malformed`` if not a well-formed tagged COSE_Sign1,
+            ``<prefix>.noncanonical`` if not deterministically encoded,
+            ``<prefix>.header_invalid`` if the unprotected header is not empty.
+    """
+    try:
+        value = cbor.decode(envelope, what="envelope")
+    except cbor.NonCanonical as e:
+        raise VerificationFailure(f"{code_prefix}.noncanonical", e.message) from e
+    except UntrustedDataError as e:
+        raise VerificationFailure(f"{code_prefix}.malformed", e.message) from e
+    if type(value) is not cbor2.CBORTag or value.tag != COSE_SIGN1_TAG:
+        raise VerificationFailure(f"{code_prefix}.malformed", "envelope is not a tagged COSE_Sign1 (tag 18)")
+    parts = value.value
+    if type(parts) not in (list, tuple) or len(parts) != 4:
+        raise VerificationFailure(f"{code_prefix}.malformed", "COSE_Sign1 must be an array of four")
+    protected, unprotected, payload, signature = parts
+    if type(protected) is not bytes or type(payload) is not bytes or type(signature) is not bytes:
+        raise VerificationFailure(f"{code_prefix}.malformed", "COSE_Sign1 parts have the wrong types")
+    if type(unprotected) not in (dict, cbor2.frozendict) or len(unprotected) != 0:
+        raise VerificationFailure(f"{code_prefix}.header_invalid", "unprotected header must be empty")
+    if len(signature) != SIGNATURE_SIZE:
+        raise VerificationFailure(f"{code_prefix}.malformed", "Ed25519 signature must be 64 bytes")
+    return Sign1(protected, payload, signature)
+
+
+def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
+    """Deterministic encoding of a tagged COSE_Sign1 with an empty unprotected header."""
+    return b"".join(
+        (b"\xd2\x84", _bstr_head(len(protected)), protected, b"\xa0", _bstr_head(len(payload)),
+         payload, _bstr_head(len(signature)), signature)
+    )
+
+
+def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, code: str) -> None:
+    """Check an Ed25519 signature; raise the one uniform failure if it does not hold.
+
+    Raises:
+        VerificationFailure: ``code`` for any reason the signature does not verify.
+    """
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError) as e:
+        raise VerificationFailure(code, "signature does not verify") from e

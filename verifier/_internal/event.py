@@ -1,0 +1,226 @@
+"""Signed events: the payload model and the checks of one envelope (spec/verification.md V4).
+
+Everything here is pure: bytes in, values or exceptions out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from verifier._internal import cbor, cose
+from verifier._internal.errors import UntrustedDataError, VerificationFailure
+from verifier._internal.format import (
+    CTYPE_EVENT,
+    DIGEST_SIZE,
+    DISCLOSURE_PREFIX,
+    FORMAT_VERSION,
+    PUBLIC_KEY_SIZE,
+    SALT_SIZE,
+    EventHash,
+    KeyId,
+    WorkId,
+    event_hash,
+    key_id,
+)
+from verifier._internal.types import EVENT_TYPES, GENESIS_TYPE, RESERVED_TYPES, SchemaError
+
+#: Largest envelope accepted (limit L2, spec/format.md §7).
+MAX_ENVELOPE_SIZE = 1 << 20
+
+_PAYLOAD_KEYS = frozenset({"v", "type", "work", "seq", "prev", "time", "occurred", "signer", "body",
+                           "commitments"})
+_GENESIS_FORBIDDEN = ("work", "prev")
+
+
+def format_time(microseconds: int) -> str:
+    """RFC 3339 UTC text of a time in microseconds since the Unix epoch."""
+    moment = datetime.fromtimestamp(microseconds / 1_000_000, tz=UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class EventPayload:
+    """The signed content of one event (spec/format.md §3). Valid by construction."""
+
+    version: int
+    type: str
+    work: WorkId | None
+    seq: int
+    prev: EventHash | None
+    time: int  # recorded time, microseconds since the Unix epoch, UTC
+    occurred: int | None
+    signer: bytes  # raw Ed25519 public key
+    body: Mapping[str, Any]
+    commitments: Mapping[str, bytes]  # private field name -> disclosure digest
+
+    def __post_init__(self) -> None:
+        try:
+            self._check()
+        except SchemaError as e:
+            raise VerificationFailure("event.schema_invalid", str(e), event=self.seq) from e
+
+    def _check(self) -> None:
+        if self.version != FORMAT_VERSION:
+            raise SchemaError(f"format version {self.version} is not supported (want {FORMAT_VERSION})")
+        if self.type in RESERVED_TYPES:
+            raise SchemaError(f"event type {self.type} is reserved and not part of format v1")
+        spec = EVENT_TYPES.get(self.type)
+        if spec is None:
+            raise SchemaError(f"unknown event type {self.type!r}")
+        genesis = self.type == GENESIS_TYPE
+        if genesis != (self.seq == 0):
+            raise SchemaError("seq 0 is the work.created event and only it")
+        if genesis != (self.work is None) or genesis != (self.prev is None):
+            raise SchemaError("work and prev are absent in the genesis event and present otherwise")
+        if self.occurred is not None and self.occurred > self.time:
+            raise SchemaError("occurred must not be later than the recorded time")
+        for name, digest in self.commitments.items():
+            if type(name) is not str or type(digest) is not bytes or len(digest) != DIGEST_SIZE:
+                raise SchemaError("commitments must map field names to 32-byte digests")
+        spec.check_body(self.body, frozenset(self.commitments))
+
+    @property
+    def key_id(self) -> KeyId:
+        return key_id(self.signer)
+
+    def to_cbor(self) -> dict[str, Any]:
+        """The payload map (spec/event.cddl ``event-payload``)."""
+        value: dict[str, Any] = {"v": self.version, "type": self.type, "seq": self.seq,
+                                 "time": self.time, "signer": self.signer, "body": dict(self.body),
+                                 "commitments": dict(self.commitments)}
+        if self.work is not None:
+            value["work"] = bytes(self.work)
+        if self.prev is not None:
+            value["prev"] = bytes(self.prev)
+        if self.occurred is not None:
+            value["occurred"] = self.occurred
+        return value
+
+    @classmethod
+    def from_cbor(cls, value: Any) -> EventPayload:
+        """Build from a decoded payload map.
+
+        Raises:
+            VerificationFailure: ``event.schema_invalid`` naming what is wrong.
+        """
+        if type(value) is not dict:
+            raise VerificationFailure("event.schema_invalid", "payload must be a map")
+        unknown = set(value) - _PAYLOAD_KEYS
+        missing = {"v", "type", "seq", "time", "signer", "body", "commitments"} - set(value)
+        if unknown or missing:
+            raise VerificationFailure(
+                "event.schema_invalid",
+                f"payload keys wrong (unknown {sorted(map(str, unknown))}, missing {sorted(missing)})",
+            )
+        version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
+        work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
+        signer, body, commitments = value["signer"], value["body"], value["commitments"]
+        if (type(version) is not int or type(type_name) is not str or type(seq) is not int or seq < 0
+                or type(time) is not int or time < 0
+                or (occurred is not None and (type(occurred) is not int or occurred < 0))
+                or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
+                or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
+                or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
+                or type(body) is not dict or type(commitments) is not dict):
+            raise VerificationFailure("event.schema_invalid", "payload fields have the wrong types")
+        return cls(version, type_name, WorkId(work) if work is not None else None, seq,
+                   EventHash(prev) if prev is not None else None, time, occurred, signer, body,
+                   commitments)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedEvent:
+    """One envelope whose structure, encoding, header and payload schema have been checked.
+
+    The signature is *not* checked on construction: call :meth:`verify_signature` (the split lets
+    a verifier spread signature checks over processes).
+    """
+
+    envelope: bytes
+    hash: EventHash
+    payload: EventPayload
+    protected: bytes
+    payload_bytes: bytes  # exactly as received; the signature is checked over these
+    signature: bytes
+
+    def signed_bytes(self) -> bytes:
+        """The RFC 9052 Sig_structure over the protected header and payload as received."""
+        return cose.sig_structure(self.protected, self.payload_bytes)
+
+    def verify_signature(self) -> None:
+        """Raises: VerificationFailure ``event.signature_invalid``."""
+        try:
+            cose.verify_signature(self.payload.signer, self.signature, self.signed_bytes(),
+                                  code="event.signature_invalid")
+        except VerificationFailure as e:
+            e.event = self.payload.seq
+            raise
+
+
+def parse_event(envelope: bytes) -> SignedEvent:
+    """Steps V4.1–V4.5 of spec/verification.md for one envelope, signature excepted.
+
+    Raises:
+        VerificationFailure: ``event.too_large``, ``event.malformed``, ``event.noncanonical``,
+            ``event.header_invalid`` or ``event.schema_invalid``.
+    """
+    if len(envelope) > MAX_ENVELOPE_SIZE:
+        raise VerificationFailure("event.too_large", f"envelope is over {MAX_ENVELOPE_SIZE} bytes")
+    sign1 = cose.parse_sign1(envelope, code_prefix="event")
+    header = cose.parse_protected(sign1.protected, code_prefix="event")
+    if header.content_type != CTYPE_EVENT:
+        raise VerificationFailure("event.header_invalid", f"content type must be {CTYPE_EVENT}")
+    try:
+        payload_value = cbor.decode(sign1.payload, what="event payload")
+    except cbor.NonCanonical as e:
+        raise VerificationFailure("event.noncanonical", e.message) from e
+    except UntrustedDataError as e:
+        raise VerificationFailure("event.malformed", e.message) from e
+    payload = EventPayload.from_cbor(payload_value)
+    if header.kid != payload.key_id:
+        raise VerificationFailure("event.header_invalid", "kid is not the key id of the payload's signer",
+                                  event=payload.seq)
+    expected_subject = payload.work.hex() if payload.work is not None else None
+    if header.subject != expected_subject:
+        raise VerificationFailure("event.header_invalid", "CWT sub must be the work id (absent in genesis)",
+                                  event=payload.seq)
+    return SignedEvent(envelope, event_hash(envelope), payload, sign1.protected, sign1.payload,
+                       sign1.signature)
+
+
+def verify_event(envelope: bytes) -> SignedEvent:
+    """:func:`parse_event` and the signature check (V4.6)."""
+    signed = parse_event(envelope)
+    signed.verify_signature()
+    return signed
+
+
+def disclosure_digest(salt: bytes, field_name: str, value: str) -> bytes:
+    """Commitment to one private field: SHA-256(prefix || cbor([salt, name, value]))."""
+    return hashlib.sha256(DISCLOSURE_PREFIX + cbor.encode([salt, field_name, value])).digest()
+
+
+def check_disclosure(payload: EventPayload, disclosure: Any) -> tuple[str, str]:
+    """Check one disclosure ``[salt, field, value]`` against an event's commitments (V6).
+
+    Returns: the field name and the disclosed plaintext.
+    Raises: VerificationFailure ``disclosure.malformed`` or ``disclosure.mismatch``.
+    """
+    if (type(disclosure) is not list or len(disclosure) != 3 or type(disclosure[0]) is not bytes
+            or len(disclosure[0]) != SALT_SIZE or type(disclosure[1]) is not str
+            or type(disclosure[2]) is not str):
+        raise VerificationFailure("disclosure.malformed", "a disclosure is [salt(16), field, text]",
+                                  event=payload.seq)
+    salt, name, value = disclosure
+    expected = payload.commitments.get(name)
+    if expected is None:
+        raise VerificationFailure("disclosure.mismatch", f"event commits to no field {name!r}",
+                                  event=payload.seq)
+    if disclosure_digest(salt, name, value) != expected:
+        raise VerificationFailure("disclosure.mismatch", f"disclosed {name} does not match its commitment",
+                                  event=payload.seq)
+    return name, value

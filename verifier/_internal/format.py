@@ -1,0 +1,56 @@
+"""Constants, identifiers and domain-separated hashes of format v1 (spec/format.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NewType
+
+FORMAT_VERSION = 1
+
+#: 32-byte SHA-256 digests, named for what they identify.
+EventHash = NewType("EventHash", bytes)
+WorkId = NewType("WorkId", bytes)  # the EventHash of the work's genesis event
+KeyId = NewType("KeyId", bytes)  # SHA-256 of the raw 32-byte Ed25519 public key
+AssetHash = NewType("AssetHash", bytes)  # SHA-256 of an asset's exact bytes (no prefix)
+
+DIGEST_SIZE = 32
+PUBLIC_KEY_SIZE = 32
+SIGNATURE_SIZE = 64
+SALT_SIZE = 16
+
+# Domain-separation prefixes (spec/format.md §5). Each names the format version and the hash.
+EVENT_HASH_PREFIX = b"provenote/v1/event-hash/sha-256\x00"
+DISCLOSURE_PREFIX = b"provenote/v1/disclosure/sha-256\x00"
+BUNDLE_DIGEST_PREFIX = b"provenote/v1/bundle-digest/sha-256\x00"
+BUNDLE_HEADER_PREFIX = b"provenote/v1/bundle-header/sha-256\x00"
+
+# COSE (RFC 9052 §3.1, RFC 9864): header labels and values.
+COSE_SIGN1_TAG = 18
+HDR_ALG = 1
+HDR_CONTENT_TYPE = 3
+HDR_KID = 4
+HDR_CWT_CLAIMS = 15  # RFC 9597
+CWT_ISS = 1
+CWT_SUB = 2
+ALG_ED25519 = -19  # RFC 9864; the polymorphic EdDSA (-8) is not accepted
+
+# Content types: every signature of the format is domain-separated by its content type, which
+# sits in the signed protected header (spec/format.md §4).
+CTYPE_EVENT = "application/vnd.provenote.event.v1+cbor"
+CTYPE_KEY = "application/vnd.provenote.key.v1+cbor"
+CTYPE_TRAILER = "application/vnd.provenote.bundle-trailer.v1+cbor"
+
+
+def event_hash(envelope: bytes) -> EventHash:
+    """Hash of an event: SHA-256 over the prefix and the whole envelope, signature included."""
+    return EventHash(hashlib.sha256(EVENT_HASH_PREFIX + envelope).digest())
+
+
+def key_id(public_key: bytes) -> KeyId:
+    """Key id of a raw Ed25519 public key: SHA-256 of its 32 bytes (the issue's choice)."""
+    return KeyId(hashlib.sha256(public_key).digest())
+
+
+def hexs(value: bytes) -> str:
+    """Lowercase hex, the only way hashes and keys are printed."""
+    return value.hex()

@@ -1,0 +1,292 @@
+"""The event-type table of format v1 (spec/event-types.md): body schemas, private fields,
+IPTC digital source types and C2PA actions. Both the writer and the verifier use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from verifier._internal.format import DIGEST_SIZE
+
+IPTC_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+#: The IPTC Digital Source Type terms (NewsCodes vocabulary) the format accepts.
+IPTC_TERMS = frozenset(
+    {
+        "digitalCapture", "computationalCapture", "negativeFilm", "positiveFilm", "print",
+        "humanEdits", "compositeCapture", "algorithmicallyEnhanced", "digitalCreation",
+        "dataDrivenMedia", "trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
+        "algorithmicMedia", "screenCapture", "virtualRecording", "composite", "compositeSynthetic",
+    }
+)
+
+EDIT_KINDS = (
+    "melody", "harmony", "rhythm", "lyrics", "arrangement", "structure", "performance", "mixing",
+    "mastering", "sound-design", "other",
+)
+INPUT_LAYERS = ("melody", "harmony", "rhythm", "lyrics", "vocals", "instrument", "production", "other")
+#: Layers that are recordings of a performance (IPTC digitalCapture); the rest digitalCreation.
+CAPTURED_LAYERS = frozenset({"vocals", "instrument"})
+
+MAX_TEXT = 65_536  # characters in any text field (limit L7)
+MAX_LIST = 4_096  # items in any list of a body (limit L8)
+
+
+class SchemaError(ValueError):
+    """A body does not match its type's schema; the message says which field and why."""
+
+
+Validator = Callable[[str, Any], None]
+
+
+def _text(name: str, value: Any) -> None:
+    if type(value) is not str or not value or len(value) > MAX_TEXT:
+        raise SchemaError(f"{name} must be non-empty text of at most {MAX_TEXT} characters")
+
+
+def _uint(name: str, value: Any) -> None:
+    if type(value) is not int or value < 0:
+        raise SchemaError(f"{name} must be an unsigned integer")
+
+
+def _int(name: str, value: Any) -> None:
+    if type(value) is not int:
+        raise SchemaError(f"{name} must be an integer")
+
+
+def _digest(name: str, value: Any) -> None:
+    if type(value) is not bytes or len(value) != DIGEST_SIZE:
+        raise SchemaError(f"{name} must be a {DIGEST_SIZE}-byte hash")
+
+
+def _asset(name: str, value: Any) -> None:
+    if type(value) is not dict:
+        raise SchemaError(f"{name} must be an asset reference map")
+    unknown = set(value) - {"sha256", "size", "media_type", "duration_ms", "name"}
+    if unknown:
+        raise SchemaError(f"{name} has unknown keys {sorted(unknown)}")
+    for required in ("sha256", "size", "media_type"):
+        if required not in value:
+            raise SchemaError(f"{name} lacks {required}")
+    _digest(f"{name}.sha256", value["sha256"])
+    _uint(f"{name}.size", value["size"])
+    _text(f"{name}.media_type", value["media_type"])
+    if "duration_ms" in value:
+        _uint(f"{name}.duration_ms", value["duration_ms"])
+    if "name" in value:
+        _text(f"{name}.name", value["name"])
+
+
+def _list_of(item: Validator, *, min_items: int = 0) -> Validator:
+    def check(name: str, value: Any) -> None:
+        if type(value) is not list or not min_items <= len(value) <= MAX_LIST:
+            raise SchemaError(f"{name} must be a list of {min_items} to {MAX_LIST} items")
+        for index, element in enumerate(value):
+            item(f"{name}[{index}]", element)
+
+    return check
+
+
+def _enum(choices: tuple[str, ...]) -> Validator:
+    def check(name: str, value: Any) -> None:
+        if value not in choices or type(value) is not str:
+            raise SchemaError(f"{name} must be one of {', '.join(choices)}")
+
+    return check
+
+
+def _params(name: str, value: Any) -> None:
+    if type(value) is not dict or len(value) > MAX_LIST:
+        raise SchemaError(f"{name} must be a map of parameters")
+    for key, element in value.items():
+        if type(key) is not str or not key:
+            raise SchemaError(f"{name} keys must be non-empty text")
+        if type(element) not in (str, int, float, bool):
+            raise SchemaError(f"{name}.{key} must be text, a number or a boolean")
+
+
+def _segment(name: str, value: Any) -> None:
+    if (type(value) is not list or len(value) != 2 or any(type(v) is not int or v < 0 for v in value)
+            or value[0] >= value[1]):
+        raise SchemaError(f"{name} must be [start_ms, end_ms] with 0 <= start < end")
+
+
+def _iptc(name: str, value: Any) -> None:
+    if value not in IPTC_TERMS or type(value) is not str:
+        raise SchemaError(f"{name} must be an IPTC digital source type term")
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One row of the event-type table."""
+
+    name: str
+    required: Mapping[str, Validator]
+    optional: Mapping[str, Validator] = field(default_factory=dict)
+    private_required: frozenset[str] = frozenset()
+    private_optional: frozenset[str] = frozenset()
+    #: IPTC term(s) the body's ``digital_source_type`` may hold; empty = the field is absent.
+    source_types: frozenset[str] = frozenset()
+    c2pa_action: str | None = None
+    extra_check: Callable[[Mapping[str, Any]], None] | None = None
+
+    @property
+    def private_fields(self) -> frozenset[str]:
+        return self.private_required | self.private_optional
+
+    def check_body(self, body: Any, commitment_names: frozenset[str]) -> None:
+        """Check a body and the names of its committed private fields.
+
+        Raises:
+            SchemaError: naming the first field that is wrong.
+        """
+        if type(body) is not dict:
+            raise SchemaError("body must be a map")
+        allowed = set(self.required) | set(self.optional)
+        if self.source_types:
+            allowed.add("digital_source_type")
+        unknown = set(body) - allowed
+        if unknown:
+            raise SchemaError(f"unknown body fields {sorted(unknown)} for type {self.name}")
+        for name, check in self.required.items():
+            if name not in body:
+                raise SchemaError(f"body lacks required field {name}")
+            check(name, body[name])
+        for name, check in self.optional.items():
+            if name in body:
+                check(name, body[name])
+        if self.source_types:
+            source_type = body.get("digital_source_type")
+            if source_type is None and len(self.source_types) < len(IPTC_TERMS):
+                raise SchemaError("body lacks digital_source_type")
+            if source_type is not None and source_type not in self.source_types:
+                raise SchemaError(f"digital_source_type must be one of {sorted(self.source_types)}")
+        missing = self.private_required - commitment_names
+        if missing:
+            raise SchemaError(f"private fields {sorted(missing)} must be committed")
+        extra = commitment_names - self.private_fields
+        if extra:
+            raise SchemaError(f"fields {sorted(extra)} are not private fields of {self.name}")
+        if self.extra_check is not None:
+            self.extra_check(body)
+
+
+def _selection_check(body: Mapping[str, Any]) -> None:
+    candidates = {c["sha256"] for c in body["candidates"]}
+    if body["chosen"]["sha256"] not in candidates:
+        raise SchemaError("chosen must be one of the candidates")
+
+
+def _human_input_check(body: Mapping[str, Any]) -> None:
+    expected = "digitalCapture" if body["layer"] in CAPTURED_LAYERS else "digitalCreation"
+    if body["digital_source_type"] != expected:
+        raise SchemaError(f"a {body['layer']} layer has digital_source_type {expected}")
+
+
+_assets = _list_of(_asset)
+_segments = _list_of(_segment)
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.name: t
+    for t in (
+        EventType("work.created", {"title": _text}, {"isrc": _text, "iswc": _text}),
+        EventType(
+            "generation",
+            {"model": _text, "outputs": _assets},
+            {"model_version": _text, "provider": _text, "seed": _int, "params": _params,
+             "inputs": _assets},
+            private_optional=frozenset({"prompt", "negative_prompt", "lyrics"}),
+            source_types=frozenset({"trainedAlgorithmicMedia"}),
+            c2pa_action="c2pa.created",
+        ),
+        EventType(
+            "parameter-edit",
+            {"of": _digest, "params": _params, "outputs": _assets},
+            source_types=frozenset({"trainedAlgorithmicMedia"}),
+            c2pa_action="c2pa.created",
+        ),
+        EventType(
+            "selection",
+            {"candidates": _list_of(_asset, min_items=1), "chosen": _asset},
+            private_optional=frozenset({"reason"}),
+            c2pa_action="c2pa.opened",
+            extra_check=_selection_check,
+        ),
+        EventType(
+            "human-edit",
+            {"inputs": _list_of(_asset, min_items=1), "output": _asset, "kind": _enum(EDIT_KINDS)},
+            {"segments": _segments, "stems": _list_of(_text), "tool": _text, "minutes": _uint},
+            private_optional=frozenset({"note"}),
+            source_types=frozenset({"compositeWithTrainedAlgorithmicMedia", "humanEdits"}),
+            c2pa_action="c2pa.edited",
+        ),
+        EventType(
+            "human-input",
+            {"output": _asset, "layer": _enum(INPUT_LAYERS)},
+            {"segments": _segments},
+            private_optional=frozenset({"note", "lyrics"}),
+            source_types=frozenset({"digitalCapture", "digitalCreation"}),
+            c2pa_action="c2pa.created",
+            extra_check=_human_input_check,
+        ),
+        EventType(
+            "assist",
+            {"tool": _text, "function": _text, "inputs": _list_of(_asset, min_items=1),
+             "outputs": _list_of(_asset, min_items=1)},
+            source_types=frozenset({"algorithmicallyEnhanced"}),
+            c2pa_action="c2pa.edited",
+        ),
+        EventType(
+            "import",
+            {"output": _asset, "source": _text},
+            source_types=IPTC_TERMS,
+            c2pa_action="c2pa.placed",
+        ),
+        EventType("release", {"asset": _asset}, {"isrc": _text}, c2pa_action="c2pa.published"),
+        EventType("note", {}, private_required=frozenset({"text"})),
+        EventType("attestation", {"about": _digest, "statement": _text}),
+    )
+}
+
+#: Names reserved for later format revisions; v1 verifiers reject them (fail closed).
+RESERVED_TYPES = frozenset({"licence", "payment", "usage", "label"})
+
+#: The genesis type; every other type needs ``work`` and ``prev``.
+GENESIS_TYPE = "work.created"
+
+#: Every private field name of any type (what ``--disclose FIELD`` accepts).
+PRIVATE_FIELDS = frozenset().union(*(t.private_fields for t in EVENT_TYPES.values()))
+
+
+def default_source_type(type_name: str, body: Mapping[str, Any]) -> str | None:
+    """The IPTC term a writer puts in a body that has none (spec/event-types.md)."""
+    if type_name in ("generation", "parameter-edit"):
+        return "trainedAlgorithmicMedia"
+    if type_name == "assist":
+        return "algorithmicallyEnhanced"
+    if type_name == "human-input":
+        return "digitalCapture" if body.get("layer") in CAPTURED_LAYERS else "digitalCreation"
+    if type_name == "human-edit":
+        return "compositeWithTrainedAlgorithmicMedia"
+    return None
+
+
+def output_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Assets an event produces (a selection chooses and produces none)."""
+    if type_name in ("generation", "parameter-edit", "assist"):
+        return list(body.get("outputs", []))
+    if type_name in ("human-edit", "human-input", "import"):
+        return [body["output"]]
+    return []
+
+
+def input_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Assets an event uses."""
+    if type_name in ("generation", "human-edit", "assist"):
+        return list(body.get("inputs", []))
+    if type_name == "selection":
+        return list(body["candidates"])
+    if type_name == "release":
+        return [body["asset"]]
+    return []
