@@ -554,7 +554,7 @@ def log(obj: Context, work_prefix: str, as_json: bool) -> None:
     names = {i.public_key: i.name for i in obj.keys.list()} if obj.keys_dir.is_dir() else {}
     with obj.ledger() as book:
         work_id = book.resolve_work(work_prefix)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for stored in book.chain(work_id):
             p = stored.event.payload
             rows.append({"hash": stored.event.hash, "seq": p.seq, "prev": p.prev, "type": p.type,

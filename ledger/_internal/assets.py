@@ -44,12 +44,12 @@ def _wav_duration_ms(handle: BinaryIO) -> int | None:
         chunk = handle.read(8)
         if len(chunk) < 8:
             return None
-        chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+        chunk_id, size = chunk[:4], int.from_bytes(chunk[4:], "little")
         if chunk_id == b"ds64":
             body = handle.read(size)
             if len(body) < 24:
                 raise AssetError("RF64 file has a short ds64 chunk")
-            ds64_data_size = struct.unpack("<Q", body[8:16])[0]
+            ds64_data_size = int.from_bytes(body[8:16], "little")
         elif chunk_id == b"fmt ":
             body = handle.read(size)
             if len(body) < 16:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger._internal.assets import describe_file
 from ledger._internal.store import EventDraft, Ledger, LedgerError
-from verifier._internal.types import EVENT_TYPES, GENESIS_TYPE, default_source_type
+from verifier._internal.types import EVENT_TYPES, GENESIS_TYPE, SchemaError, default_source_type
 
 #: Body fields holding one asset, and fields holding a list of assets.
 ASSET_FIELDS = frozenset({"output", "chosen", "asset"})
@@ -97,6 +97,10 @@ class DraftBuilder:
             if source_type is not None:
                 body["digital_source_type"] = source_type
         kept = {name: value for name, value in private.items() if value is not None}
+        try:  # the schema is checked again when the payload is built; here to fail early
+            spec.check_body(body, frozenset(kept))
+        except SchemaError as e:
+            raise LedgerError(f"invalid {type_name} event: {e}") from e
         return EventDraft(type_name, body, kept, occurred)
 
     def _source_type(self, type_name: str, body: Mapping[str, Any]) -> str | None:
@@ -106,10 +110,7 @@ class DraftBuilder:
         return default_source_type(type_name, body)
 
     def _is_ai(self, asset: bytes) -> bool:
-        for producer in self.ledger.producers(asset):
-            if self.ledger.event_type(producer) in _AI_TYPES:
-                return True
-        return False
+        return any(self.ledger.event_type(producer) in _AI_TYPES for producer in self.ledger.producers(asset))
 
     # -- JSON events --------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from ledger._internal.keystore import Signer
 from verifier._internal import cbor, cose
 from verifier._internal.chain import ChainChecker
 from verifier._internal.errors import ProvenoteError, VerificationFailure
-from verifier._internal.event import EventPayload, SignedEvent, disclosure_digest, parse_event
+from verifier._internal.event import EventPayload, SignedEvent, commitment, encode_disclosure, parse_event
 from verifier._internal.format import (
     CTYPE_EVENT,
     FORMAT_VERSION,
@@ -177,10 +177,11 @@ class Ledger:
                                        _occurred(occurred, recorded), signer.info.public_key, body, {})
             except VerificationFailure as e:
                 raise LedgerError(f"invalid work: {e.message}") from e
-            envelope = _sign(signer, payload)
+            envelope = sign_event(signer, payload)
             digest = event_hash(envelope)
             work = WorkId(digest)
             self._write(txn, work, payload, envelope, digest, {})
+            txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
             txn.put(work, cbor.encode({"title": title, "created": recorded}), db=self._db["works"])
         return Appended(digest, 0, work)
 
@@ -206,9 +207,9 @@ class Ledger:
             for index, draft in enumerate(drafts):
                 self._check_references(txn, work, draft, results)
                 recorded = max(now_us(), head.time)  # time taken inside the transaction
-                salts = {name: os.urandom(SALT_SIZE) for name in draft.private}
-                commitments = {name: disclosure_digest(salts[name], name, value)
+                disclosures = {name: encode_disclosure(os.urandom(SALT_SIZE), name, value)
                                for name, value in draft.private.items()}
+                commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
                 try:
                     payload = EventPayload(FORMAT_VERSION, draft.type, work, head.seq + 1, head.hash,
                                            recorded, _occurred(draft.occurred, recorded),
@@ -216,12 +217,12 @@ class Ledger:
                 except VerificationFailure as e:  # bad input from the caller: nothing is written
                     where = f" (event {index + 1} of the batch)" if len(drafts) > 1 else ""
                     raise LedgerError(f"invalid {draft.type} event{where}: {e.message}") from e
-                envelope = _sign(signer, payload, protected)
+                envelope = sign_event(signer, payload, protected)
                 digest = event_hash(envelope)
-                private = {name: (salts[name], value) for name, value in draft.private.items()}
-                self._write(txn, work, payload, envelope, digest, private)
+                self._write(txn, work, payload, envelope, digest, disclosures)
                 head = Head(payload.seq, digest, recorded)
                 results.append(Appended(digest, payload.seq, work))
+            txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
         return results
 
     def _check_references(self, txn: lmdb.Transaction, work: WorkId, draft: EventDraft,
@@ -235,22 +236,20 @@ class Ledger:
             located = txn.get(target, db=self._db["by_hash"])
             if located is None or located[:32] != work:
                 raise LedgerError(f"{name} names no event of this work")
-            envelope = txn.get(located, db=self._db["events"])
-            referenced = parse_event(envelope).payload.type
+            referenced = parse_event(_must(txn.get(located, db=self._db["events"]))).payload.type
             if allowed is not None and referenced not in allowed:
                 raise LedgerError(f"{name} must name a generation or parameter-edit, not a {referenced}")
             if allowed is None and referenced == "note":
                 raise LedgerError("an attestation is about a recorded action, not a note")
 
     def _write(self, txn: lmdb.Transaction, work: WorkId, payload: EventPayload, envelope: bytes,
-               digest: EventHash, private: Mapping[str, tuple[bytes, str]]) -> None:
+               digest: EventHash, disclosures: Mapping[str, bytes]) -> None:
         position = work + payload.seq.to_bytes(_U64, "big")
         if not txn.put(position, envelope, db=self._db["events"], overwrite=False):
             raise LedgerError("an event already exists at this position")  # never overwrite
         txn.put(digest, position, db=self._db["by_hash"])
-        txn.put(work, Head(payload.seq, digest, payload.time).encode(), db=self._db["heads"])
-        for name, (salt, value) in private.items():
-            txn.put(digest + name.encode(), cbor.encode([salt, name, value]), db=self._db["private"])
+        for name, encoded in disclosures.items():  # keyed by position: sequential inserts
+            txn.put(position + name.encode(), encoded, db=self._db["private"])
         for role, assets in ((b"o", output_assets(payload.type, payload.body)),
                              (b"i", input_assets(payload.type, payload.body))):
             for asset in assets:
@@ -263,7 +262,7 @@ class Ledger:
         with self._env.begin() as txn:
             for work, raw in txn.cursor(db=self._db["works"]):
                 info = cbor.decode(raw, what="work record")
-                head = Head.decode(txn.get(work, db=self._db["heads"]))
+                head = Head.decode(_must(txn.get(work, db=self._db["heads"])))
                 result.append(WorkInfo(WorkId(work), info["title"], head.seq + 1, head.hash, info["created"]))
         return sorted(result, key=lambda w: (w.created, w.work))
 
@@ -299,10 +298,13 @@ class Ledger:
         """Salt and plaintext of each private field of one event."""
         result: dict[str, tuple[bytes, str]] = {}
         with self._env.begin() as txn:
+            position = txn.get(digest, db=self._db["by_hash"])
+            if position is None:
+                raise LedgerError(f"unknown event {digest.hex()}")
             cursor = txn.cursor(db=self._db["private"])
-            if cursor.set_range(digest):
+            if cursor.set_range(position):
                 for key, raw in cursor:
-                    if key[:32] != digest:
+                    if key[:40] != position:
                         break
                     salt, name, value = cbor.decode(raw, what="private record")
                     result[name] = (salt, value)
@@ -326,7 +328,7 @@ class Ledger:
             position = txn.get(digest, db=self._db["by_hash"])
             if position is None:
                 return None
-            return parse_event(txn.get(position, db=self._db["events"])).payload.type
+            return parse_event(_must(txn.get(position, db=self._db["events"]))).payload.type
 
     def resolve_work(self, prefix: str) -> WorkId:
         """A work id from a unique hex prefix of 8+ characters (as git resolves revisions)."""
@@ -383,17 +385,25 @@ class Ledger:
         return works, events
 
 
+def _must(value: bytes | memoryview | None) -> bytes:
+    """An index entry that must exist; its absence means the store is inconsistent."""
+    if value is None:
+        raise LedgerError("the ledger's indexes are inconsistent: run 'provenote check'")
+    return bytes(value)
+
+
 def _occurred(occurred: int | None, recorded: int) -> int | None:
     if occurred is not None and occurred > recorded:
         raise LedgerError("--occurred must not be in the future")
     return occurred
 
 
-def _sign(signer: Signer, payload: EventPayload, protected: bytes | None = None) -> bytes:
+def sign_event(signer: Signer, payload: EventPayload, protected: bytes | None = None) -> bytes:
+    """The deterministic envelope of ``payload`` signed by ``signer`` (pure; spec/format.md §4)."""
     if protected is None:
         work_hex = payload.work.hex() if payload.work is not None else None
         kid = key_id(signer.info.public_key)
         protected = cose.ProtectedHeader(CTYPE_EVENT, kid, kid.hex(), work_hex).encode()
-    payload_bytes = cbor.encode(payload.to_cbor())
+    payload_bytes = payload.encode()
     signature = signer.sign(cose.sig_structure(protected, payload_bytes))
     return cose.encode_sign1(protected, payload_bytes, signature)

@@ -73,6 +73,55 @@ def encode(value: Any) -> bytes:
     return _dumps(value)
 
 
+def encode_validated(value: Any) -> bytes:
+    """Encode a value whose type has already been validated against the data model (for
+    values this package built, such as schema-checked payloads). Untrusted or caller-built
+    values go through :func:`encode`."""
+    return _dumps(value)
+
+
+def encode_ordered_float_free(value: Any) -> bytes:
+    """As :func:`encode_validated`, for a value holding no float whose maps are already in
+    deterministic order (see :func:`ordered`).
+
+    cbor2's plain encoder writes integers and lengths in shortest form and maps in insertion
+    order, so for such a value its output is the deterministic encoding, at about half the cost
+    of its canonical mode. (It writes every float as a double, hence the precondition.)
+    """
+    return cbor2.dumps(value)
+
+
+def ordered(value: Any) -> Any:
+    """A copy of ``value`` with every map's keys in deterministic order (§4.2.1)."""
+    return _ordered(value)
+
+
+def _map_key_order(key: Any) -> Any:
+    # Bytewise order of encoded keys (§4.2.1). For text keys of one major type that is the
+    # UTF-8 length first, then the bytes; for integers of one sign, the encoded bytes.
+    if type(key) is str:
+        encoded = key.encode()
+        return (len(encoded), encoded)
+    return (0, cbor2.dumps(key))
+
+
+def _ordered(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        keys = list(value)
+        if len(keys) > 1:
+            if all(type(key) is str and key.isascii() for key in keys):
+                # Code-point order is UTF-8 byte order; a stable sort by length then gives
+                # length-first-then-bytes, with both sorts in C.
+                keys = sorted(sorted(keys), key=len)
+            else:
+                keys = sorted(keys, key=_map_key_order)
+        return {key: _ordered(value[key]) for key in keys}
+    if kind is list:
+        return [_ordered(item) for item in value]
+    return value
+
+
 def _dumps(value: Any) -> bytes:
     return cbor2.dumps(value, canonical=True)
 

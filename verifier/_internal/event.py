@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier._internal import cbor, cose
-from verifier._internal.errors import UntrustedDataError, VerificationFailure
+from verifier._internal.errors import UntrustedDataError, UsageError, VerificationFailure
 from verifier._internal.format import (
     CTYPE_EVENT,
     DIGEST_SIZE,
@@ -88,17 +88,32 @@ class EventPayload:
         return key_id(self.signer)
 
     def to_cbor(self) -> dict[str, Any]:
-        """The payload map (spec/event.cddl ``event-payload``)."""
-        value: dict[str, Any] = {"v": self.version, "type": self.type, "seq": self.seq,
-                                 "time": self.time, "signer": self.signer, "body": dict(self.body),
-                                 "commitments": dict(self.commitments)}
-        if self.work is not None:
-            value["work"] = bytes(self.work)
+        """The payload map (spec/event.cddl ``event-payload``), keys in deterministic order:
+        by encoded length, then bytewise (v, seq, body, prev, time, type, work, signer,
+        occurred, commitments)."""
+        value: dict[str, Any] = {"v": self.version, "seq": self.seq, "body": dict(self.body)}
         if self.prev is not None:
             value["prev"] = bytes(self.prev)
+        value["time"] = self.time
+        value["type"] = self.type
+        if self.work is not None:
+            value["work"] = bytes(self.work)
+        value["signer"] = self.signer
         if self.occurred is not None:
             value["occurred"] = self.occurred
+        value["commitments"] = dict(self.commitments)
         return value
+
+    def encode(self) -> bytes:
+        """The payload's deterministic bytes. Construction validated the schema, which implies
+        the CBOR data model, so no second walk is needed; and the schema admits floats only in
+        ``params``, so a body without it takes the faster float-free encoder."""
+        value = self.to_cbor()  # top-level keys already in deterministic order
+        if "params" in self.body:
+            return cbor.encode_validated(value)
+        value["body"] = cbor.ordered(value["body"])
+        value["commitments"] = cbor.ordered(value["commitments"])
+        return cbor.encode_ordered_float_free(value)
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
@@ -199,9 +214,21 @@ def verify_event(envelope: bytes) -> SignedEvent:
     return signed
 
 
+def encode_disclosure(salt: bytes, field_name: str, value: str) -> bytes:
+    """The deterministic encoding of a disclosure ``[salt, field name, plaintext]``."""
+    if type(salt) is not bytes or type(field_name) is not str or type(value) is not str:
+        raise UsageError("a disclosure is [bytes, text, text]")
+    return cbor.encode_ordered_float_free([salt, field_name, value])  # no map, no float
+
+
+def commitment(disclosure: bytes) -> bytes:
+    """Commitment to one private field: SHA-256(prefix || encoded disclosure)."""
+    return hashlib.sha256(DISCLOSURE_PREFIX + disclosure).digest()
+
+
 def disclosure_digest(salt: bytes, field_name: str, value: str) -> bytes:
     """Commitment to one private field: SHA-256(prefix || cbor([salt, name, value]))."""
-    return hashlib.sha256(DISCLOSURE_PREFIX + cbor.encode([salt, field_name, value])).digest()
+    return commitment(encode_disclosure(salt, field_name, value))
 
 
 def check_disclosure(payload: EventPayload, disclosure: Any) -> tuple[str, str]:

@@ -4,6 +4,7 @@ IPTC digital source types and C2PA actions. Both the writer and the verifier use
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,14 +46,18 @@ def _text(name: str, value: Any) -> None:
         raise SchemaError(f"{name} must be non-empty text of at most {MAX_TEXT} characters")
 
 
+_U64_MAX = 2**64 - 1
+_I64_MIN = -(2**63)
+
+
 def _uint(name: str, value: Any) -> None:
-    if type(value) is not int or value < 0:
-        raise SchemaError(f"{name} must be an unsigned integer")
+    if type(value) is not int or not 0 <= value <= _U64_MAX:
+        raise SchemaError(f"{name} must be an unsigned 64-bit integer")
 
 
 def _int(name: str, value: Any) -> None:
-    if type(value) is not int:
-        raise SchemaError(f"{name} must be an integer")
+    if type(value) is not int or not _I64_MIN <= value <= _U64_MAX:
+        raise SchemaError(f"{name} must be a 64-bit integer")
 
 
 def _digest(name: str, value: Any) -> None:
@@ -102,7 +107,15 @@ def _params(name: str, value: Any) -> None:
     for key, element in value.items():
         if type(key) is not str or not key:
             raise SchemaError(f"{name} keys must be non-empty text")
-        if type(element) not in (str, int, float, bool):
+        kind = type(element)
+        if kind is str:
+            _text(f"{name}.{key}", element)
+        elif kind is int:
+            _int(f"{name}.{key}", element)
+        elif kind is float:
+            if not math.isfinite(element):
+                raise SchemaError(f"{name}.{key} must be a finite number")
+        elif kind is not bool:
             raise SchemaError(f"{name}.{key} must be text, a number or a boolean")
 
 

@@ -1,0 +1,74 @@
+"""Append throughput as ratios to a bare Ed25519 sign loop on the same machine (issue 2).
+
+    python bench/append.py [--quick]
+
+These machines are shared and noisy, so the primitive and the append path are timed in
+alternating rounds and each round's ratio uses the sign rate measured right beside it; the
+medians are reported. The last line is name=value pairs:
+  sign_per_s     bare Ed25519 signs per second (median of the rounds)
+  single_ratio   durable appends per second, one write transaction (fsync) per event, / sign rate
+  batch_ratio    appends per second with the batch API, 1,000 events per transaction, / sign rate
+Each event is a note with one private field (a salted commitment): the cheapest real event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ledger import EventDraft, Ledger
+from tests.helpers import fixed_signer
+
+_KEY = Ed25519PrivateKey.generate()
+_MESSAGE = os.urandom(330)  # about the size of a note event's Sig_structure
+
+
+def sign_rate(count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        _KEY.sign(_MESSAGE)
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a run under 60 s")
+    args = parser.parse_args()
+    rounds = 7 if args.quick else 25
+    signer = fixed_signer(9)
+    single_ratios, batch_ratios, primitive = [], [], []
+    with tempfile.TemporaryDirectory() as tmp, Ledger.init(Path(tmp) / "ledger") as book:
+        work = book.create_work(signer, "bench").work
+        drafts = [EventDraft("note", {}, {"text": f"batched note {i}"}) for i in range(1_000)]
+        for round_number in range(rounds):
+            rate = sign_rate(3_000)
+            start = time.perf_counter()
+            book.append_batch(work, signer, drafts)
+            batch_ratios.append(1_000 / (time.perf_counter() - start) / rate)
+            start = time.perf_counter()
+            for i in range(40):
+                book.append(work, signer, EventDraft("note", {}, {"text": f"{round_number}.{i}"}))
+            single_ratios.append(40 / (time.perf_counter() - start) / rate)
+            primitive.append((rate + sign_rate(3_000)) / 2)
+        works, events = book.check()
+    sign = statistics.median(primitive)
+    single, batch = statistics.median(single_ratios), statistics.median(batch_ratios)
+    print(f"rounds: {rounds}; ledger check passed: {works} work, {events} events")
+    print(f"bare Ed25519 sign:            {sign:9.0f} /s")
+    print(f"append, 1 event per txn:      {single * sign:9.0f} /s  ratio {single:.3f} (fsync per commit)")
+    print(f"append_batch, 1,000 per txn:  {batch * sign:9.0f} /s  ratio {batch:.3f} "
+          f"(rounds ranged {min(batch_ratios):.3f}-{max(batch_ratios):.3f})")
+    print(f"sign_per_s={sign:.0f} single_ratio={single:.3f} batch_ratio={batch:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The ledger API: append, batch, chain order, check, tamper detection, concurrent appenders."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import lmdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import EventDraft, Ledger, LedgerError
+from ledger._internal.store import sign_event
+from tests.helpers import fixed_signer, write_wav
+from verifier._internal.errors import VerificationFailure
+from verifier._internal.event import EventPayload, verify_event
+from verifier._internal.format import FORMAT_VERSION, EventHash, WorkId
+
+ALICE = fixed_signer(1)
+BOB = fixed_signer(2, "bob")
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Any:
+    ledger = Ledger.init(tmp_path / "ledger")
+    yield ledger
+    ledger.close()
+
+
+def notes(n: int, prefix: str = "n") -> list[EventDraft]:
+    return [EventDraft("note", {}, {"text": f"{prefix}{i}"}) for i in range(n)]
+
+
+def test_append_builds_a_linear_chain(book: Ledger) -> None:
+    work = book.create_work(ALICE, "Night Market").work
+    first = book.append(work, ALICE, notes(1)[0])
+    batch = book.append_batch(work, BOB, notes(3))
+    chain = list(book.chain(work))
+    assert [s.seq for s in chain] == [0, 1, 2, 3, 4]
+    assert [r.seq for r in batch] == [2, 3, 4]
+    assert chain[1].event.hash == first.hash
+    for previous, current in itertools.pairwise(chain):
+        assert current.event.payload.prev == previous.event.hash
+        assert current.event.payload.time >= previous.event.payload.time
+    assert book.check() == (1, 5)
+
+
+def test_private_fields_are_committed_not_stored_in_event(book: Ledger) -> None:
+    work = book.create_work(ALICE, "w").work
+    appended = book.append(work, ALICE, EventDraft("note", {}, {"text": "secret lyric idea"}))
+    stored = list(book.chain(work))[-1]
+    assert b"secret lyric idea" not in stored.envelope
+    assert set(stored.event.payload.commitments) == {"text"}
+    salt, value = book.private_fields(appended.hash)["text"]
+    assert value == "secret lyric idea" and len(salt) == 16
+
+
+def test_batch_is_all_or_nothing(book: Ledger) -> None:
+    work = book.create_work(ALICE, "w").work
+    bad = [*notes(2), EventDraft("selection", {"candidates": [], "chosen": {}}, {})]
+    with pytest.raises(LedgerError):
+        book.append_batch(work, ALICE, bad)
+    assert [s.seq for s in book.chain(work)] == [0]
+
+
+def test_unknown_work_and_bad_reference(book: Ledger) -> None:
+    with pytest.raises(LedgerError):
+        book.append(WorkId(bytes(32)), ALICE, notes(1)[0])
+    work = book.create_work(ALICE, "w").work
+    note = book.append(work, ALICE, notes(1)[0])
+    with pytest.raises(LedgerError, match="generation or parameter-edit"):
+        book.append(work, ALICE, EventDraft("parameter-edit", {"of": note.hash, "params": {"a": 1},
+                                                               "outputs": []}))
+
+
+def test_prefix_resolution(book: Ledger) -> None:
+    work = book.create_work(ALICE, "w").work
+    assert book.resolve_work(work.hex()[:8]) == work
+    assert book.resolve_work(work.hex()[:9].upper()) == work
+    with pytest.raises(LedgerError):
+        book.resolve_work(work.hex()[:7])
+    with pytest.raises(LedgerError):
+        book.resolve_work("zz" * 8)
+
+
+def _tamper(path: Path, work: WorkId, seq: int, offset: int) -> None:
+    env = lmdb.open(str(path), max_dbs=8, subdir=True)
+    events = env.open_db(b"events")
+    key = work + seq.to_bytes(8, "big")
+    with env.begin(write=True) as txn:
+        envelope = bytearray(txn.get(key, db=events) or b"")
+        envelope[offset] ^= 0x01
+        txn.put(key, bytes(envelope), db=events)
+    env.close()
+
+
+def test_check_catches_every_single_changed_byte(tmp_path: Path) -> None:
+    path = tmp_path / "ledger"
+    with Ledger.init(path) as book:
+        work = book.create_work(ALICE, "w").work
+        book.append_batch(work, ALICE, notes(2))
+        sizes = {s.seq: len(s.envelope) for s in book.chain(work)}
+    for seq in (1, 2):  # a middle event and the head
+        for offset in range(sizes[seq]):
+            _tamper(path, work, seq, offset)
+            with Ledger.open(path) as book, pytest.raises(VerificationFailure) as raised:
+                book.check()
+            assert raised.value.event == seq or raised.value.event == seq + 1
+            assert work.hex() in raised.value.message
+            _tamper(path, work, seq, offset)  # flip it back
+    with Ledger.open(path) as book:
+        assert book.check() == (1, 3)
+
+
+_text = st.text(min_size=1, max_size=40)
+_scalar = st.one_of(_text, st.integers(-(2**63), 2**63 - 1), st.booleans(),
+                    st.floats(allow_nan=False, allow_infinity=False))
+_asset = st.fixed_dictionaries(
+    {"sha256": st.binary(min_size=32, max_size=32), "size": st.integers(0, 2**40),
+     "media_type": _text},
+    optional={"duration_ms": st.integers(0, 10**9), "name": _text},
+)
+_generation = st.fixed_dictionaries(
+    {"model": _text, "outputs": st.lists(_asset, max_size=3),
+     "digital_source_type": st.just("trainedAlgorithmicMedia")},
+    optional={"model_version": _text, "provider": _text, "seed": st.integers(-(2**63), 2**63 - 1),
+              "params": st.dictionaries(_text, _scalar, max_size=5), "inputs": st.lists(_asset, max_size=2)},
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_generation, prompt=st.none() | st.binary(min_size=32, max_size=32),
+       time=st.integers(0, 2**62), seq=st.integers(1, 2**40))
+def test_roundtrip_arbitrary_bodies(body: dict[str, Any], prompt: bytes | None, time: int, seq: int) -> None:
+    commitments = {"prompt": prompt} if prompt else {}
+    payload = EventPayload(FORMAT_VERSION, "generation", WorkId(bytes(32)), seq, EventHash(b"\x01" * 32),
+                           time, None, ALICE.info.public_key, body, commitments)
+    envelope = sign_event(ALICE, payload)
+    signed = verify_event(envelope)
+    assert signed.payload == payload
+    assert sign_event(ALICE, signed.payload) == envelope  # deterministic
+
+
+def _appender(path: str, work: bytes, count: int, name: str) -> None:
+    signer = fixed_signer(7 if name == "p1" else 8, name)
+    with Ledger.open(Path(path)) as book:
+        for i in range(count):
+            book.append(WorkId(work), signer, EventDraft("note", {}, {"text": f"{name}-{i}"}))
+
+
+def test_two_processes_appending_to_one_work(tmp_path: Path) -> None:
+    path = tmp_path / "ledger"
+    with Ledger.init(path) as book:
+        work = book.create_work(ALICE, "w").work
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_appender, args=(str(path), bytes(work), 200, f"p{i}")) for i in (1, 2)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=600)
+        assert proc.exitcode == 0
+    with Ledger.open(path) as book:
+        chain = list(book.chain(work))
+        assert len(chain) == 401
+        assert [s.seq for s in chain] == list(range(401))
+        assert book.check() == (1, 401)
+        signers = {s.event.payload.signer for s in chain[1:]}
+        assert len(signers) == 2  # both processes' events are in the one chain
+
+
+def test_asset_index_and_human_edit_source_type(book: Ledger, tmp_path: Path) -> None:
+    from ledger import DraftBuilder
+
+    work = book.create_work(ALICE, "w").work
+    builder = DraftBuilder(book)
+    gen = write_wav(tmp_path / "g.wav", 2)
+    own = write_wav(tmp_path / "own.wav", 2, seed=3)
+    out = write_wav(tmp_path / "o.wav", 2, seed=5)
+    book.append(work, ALICE, builder.draft("generation", {"model": "m", "outputs": builder.assets([str(gen)])},
+                                           {"prompt": "p"}, None))
+    ai_edit = builder.draft("human-edit", {"inputs": builder.assets([str(gen)]), "output": builder.asset(out),
+                                           "kind": "melody"}, {}, None)
+    assert ai_edit.body["digital_source_type"] == "compositeWithTrainedAlgorithmicMedia"
+    plain_edit = builder.draft("human-edit", {"inputs": builder.assets([str(own)]),
+                                              "output": builder.asset(out), "kind": "mixing"}, {}, None)
+    assert plain_edit.body["digital_source_type"] == "humanEdits"
