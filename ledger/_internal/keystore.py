@@ -69,6 +69,16 @@ class Signer:
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
 
+    def key_card(self) -> bytes:
+        """The key's self-signed card: its name and role signed with the key itself
+        (spec/bundle.md §2.2). Deterministic, so it can be rebuilt at any time."""
+        from verifier._internal import cose
+        from verifier._internal.bundle import key_card_header, key_card_payload
+
+        protected = key_card_header(self.info.public_key)
+        payload = key_card_payload(self.info.public_key, self.info.name, self.info.role)
+        return cose.encode_sign1(protected, payload, self.sign(cose.sig_structure(protected, payload)))
+
 
 def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, maxmem=2**31 - 1, dklen=32)

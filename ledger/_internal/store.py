@@ -34,7 +34,7 @@ MAP_SIZE = 1 << 36  # 64 GiB of address space; the file grows only as data is wr
 _U64 = 8
 _META_FORMAT = b"format_version"
 _META_LEDGER_ID = b"ledger_id"
-_TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets")
+_TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys")
 
 
 class LedgerError(ProvenoteError):
@@ -182,6 +182,7 @@ class Ledger:
             work = WorkId(digest)
             self._write(txn, work, payload, envelope, digest, {})
             txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
+            self._remember_key(txn, signer)
             txn.put(work, cbor.encode({"title": title, "created": recorded}), db=self._db["works"])
         return Appended(digest, 0, work)
 
@@ -223,7 +224,22 @@ class Ledger:
                 head = Head(payload.seq, digest, recorded)
                 results.append(Appended(digest, payload.seq, work))
             txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
+            self._remember_key(txn, signer)
         return results
+
+    def _remember_key(self, txn: lmdb.Transaction, signer: Signer) -> None:
+        """Keep the signer's self-signed key card, so an export can name every signer."""
+        kid = key_id(signer.info.public_key)
+        if txn.get(kid, db=self._db["keys"]) is None:
+            txn.put(kid, signer.key_card(), db=self._db["keys"])
+
+    def key_card(self, public_key: bytes) -> bytes:
+        """The stored key card of a signer. Raises LedgerError if there is none."""
+        with self._env.begin() as txn:
+            card = txn.get(key_id(public_key), db=self._db["keys"])
+        if card is None:
+            raise LedgerError(f"no key card for signer {key_id(public_key).hex()[:16]}")
+        return bytes(card)
 
     def _check_references(self, txn: lmdb.Transaction, work: WorkId, draft: EventDraft,
                           pending: list[Appended]) -> None:

@@ -5,10 +5,23 @@ the state is the previous event's hash, seq and time, whatever the chain's lengt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from verifier._internal.errors import VerificationFailure
-from verifier._internal.event import EventPayload
 from verifier._internal.format import EventHash, WorkId
+
+
+class Linked(Protocol):
+    """What the chain checks read of an event (an EventPayload or a verifier summary)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def work(self) -> WorkId | None: ...
+    @property
+    def prev(self) -> EventHash | None: ...
+    @property
+    def time(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -31,7 +44,7 @@ class ChainChecker:
         self.state = ChainState()
         self._expected_work = expected_work
 
-    def add(self, event_hash: EventHash, payload: EventPayload) -> None:
+    def add(self, event_hash: EventHash, payload: Linked) -> None:
         """Check one event against the chain so far and advance.
 
         Raises:
@@ -62,3 +75,12 @@ class ChainChecker:
         state.count += 1
         state.head = event_hash
         state.last_time = payload.time
+
+    def resync(self, event_hash: EventHash, payload: Linked) -> None:
+        """After a failed :meth:`add`, continue from this event (to report later faults too)."""
+        state = self.state
+        if state.count == 0 and payload.seq == 0:
+            state.work = WorkId(event_hash)
+        state.count = max(state.count, payload.seq) + 1
+        state.head = event_hash
+        state.last_time = max(state.last_time, payload.time)

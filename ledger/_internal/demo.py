@@ -1,0 +1,185 @@
+"""``provenote demo``: the "Night Market" story of ../shared/PRODUCT.md, built in a fresh folder
+with synthetic WAV files, exported, verified. The keys use a fixed demo passphrase: they are
+for this demonstration only.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger._internal.drafts import DraftBuilder
+from ledger._internal.export import DisclosureRequest, ExportResult, export_bundle
+from ledger._internal.keystore import KeyStore, Signer
+from ledger._internal.store import Appended, Ledger, LedgerError
+
+DEMO_PASSPHRASE = "night-market-demo"  # noqa: S105 -- printed to the user; demo keys only
+RATE = 16_000
+BAR_SECONDS = 2.0  # 4/4 at 120 bpm
+BARS = 30  # 60 s
+PENTATONIC = (220.0, 247.5, 277.2, 330.0, 370.0, 440.0)
+
+
+def _bar(notes: tuple[int, ...], *, timbre: float, level: float) -> list[float]:
+    """One bar of four beats; each note an index into the pentatonic scale, with a soft envelope."""
+    beat = int(RATE * BAR_SECONDS / 4)
+    samples: list[float] = []
+    for note in notes:
+        freq = PENTATONIC[note % len(PENTATONIC)] * (2 if note >= len(PENTATONIC) else 1)
+        for i in range(beat):
+            t = i / RATE
+            envelope = min(1.0, i / 400) * math.exp(-3.0 * t)
+            tone = math.sin(2 * math.pi * freq * t) + timbre * math.sin(4 * math.pi * freq * t)
+            samples.append(level * envelope * tone / (1 + timbre))
+    return samples
+
+
+def _render(bars: list[list[float]], fmt: str) -> bytes:
+    """Samples → WAV bytes: 'pcm16', 'float32' (format 3) or 'extensible24' (0xFFFE, PCM)."""
+    flat = [s for bar in bars for s in bar]
+    if fmt == "float32":
+        data = array("f", flat).tobytes()
+        tag, bits = 3, 32
+    elif fmt == "extensible24":
+        data = b"".join(struct.pack("<i", int(max(-1.0, min(1.0, s)) * 8_388_607))[:3] for s in flat)
+        tag, bits = 0xFFFE, 24
+    else:
+        data = array("h", (int(max(-1.0, min(1.0, s)) * 32_767) for s in flat)).tobytes()
+        tag, bits = 1, 16
+    block = bits // 8
+    if tag == 0xFFFE:
+        guid = b"\x01\x00" + bytes.fromhex("000000001000800000aa00389b71")
+        fmt_chunk = struct.pack("<HHIIHHHHI", tag, 1, RATE, RATE * block, block, bits, 22, bits, 4) + guid
+    else:
+        fmt_chunk = struct.pack("<HHIIHH", tag, 1, RATE, RATE * block, block, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt_chunk)) + fmt_chunk
+    body += b"data" + struct.pack("<I", len(data)) + data + (b"\x00" if len(data) % 2 else b"")
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def write_audio(folder: Path) -> dict[str, Path]:
+    """The cue's files. Bar b of the 60 s timeline is [2b, 2b + 2) seconds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ai_a = _bar((0, 2, 4, 2), timbre=0.6, level=0.5)
+    ai_b = _bar((1, 3, 5, 3), timbre=0.6, level=0.5)
+    ai_c = _bar((0, 3, 4, 6), timbre=0.4, level=0.5)  # after the parameter edit
+    human = _bar((4, 5, 7, 4), timbre=0.2, level=0.55)  # the rewritten erhu line
+    vocal = _bar((5, 4, 2, 0), timbre=0.05, level=0.6)
+    bell = _bar((8, 8, 8, 8), timbre=0.9, level=0.3)
+    silence = [0.0] * int(RATE * BAR_SECONDS)
+
+    def timeline(pick: Callable[[int], list[float]]) -> list[list[float]]:
+        return [pick(b) for b in range(BARS)]
+
+    melody = timeline(lambda b: human if 8 <= b < 16 else ai_c)  # bars 9–16 = 16–32 s
+    files = {
+        "take1.wav": (timeline(lambda b: ai_a), "pcm16"),
+        "take2.wav": (timeline(lambda b: ai_b), "pcm16"),
+        "take3.wav": (timeline(lambda b: ai_c), "pcm16"),
+        "melody-edit.wav": (melody, "pcm16"),
+        "vocal-hook.wav": (timeline(lambda b: vocal if 20 <= b < 24 else silence), "float32"),  # 40–48 s
+        "temple-bell.wav": ([bell], "pcm16"),
+        "mix.wav": (timeline(lambda b: vocal if 20 <= b < 24 else melody[b]), "pcm16"),
+        "master.wav": (timeline(lambda b: vocal if 20 <= b < 24 else melody[b]), "extensible24"),
+    }
+    paths = {}
+    for name, (bars, fmt) in files.items():
+        path = folder / name
+        path.write_bytes(_render(bars, fmt))
+        paths[name] = path
+    return paths
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    folder: Path
+    ledger: Path
+    keys: Path
+    audio: Path
+    bundle: ExportResult
+    trust_files: list[Path]
+    work: bytes
+    steps: list[str]
+
+
+def run_demo(folder: Path) -> DemoResult:
+    """Build the story in ``folder`` (which must not exist or be empty). Raises LedgerError."""
+    if folder.exists() and any(folder.iterdir()):
+        raise LedgerError(f"{folder} is not empty: give the demo a new folder (provenote demo DIR)")
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = KeyStore(folder / "keys")
+    people = {"mei": "composer", "jun": "producer", "cuegen-logs": "provider", "legal": "exporter"}
+    for name, role in people.items():
+        keys.create(name, role, DEMO_PASSPHRASE)
+    signers = {name: keys.unlock(name, DEMO_PASSPHRASE) for name in people}
+    audio = write_audio(folder / "audio")
+    steps: list[str] = []
+    with Ledger.init(folder / "ledger") as book:
+        mei, jun, provider = signers["mei"], signers["jun"], signers["cuegen-logs"]
+        created = book.create_work(mei, "Night Market", isrc="CNA0X2600001")
+        work = created.work
+        steps.append(f"mei starts the work: {work.hex()[:16]}")
+        build = DraftBuilder(book)
+
+        def record(signer: Signer, what: str, type_name: str, body: dict[str, object],
+                   private: dict[str, str | None] | None = None) -> Appended:
+            result = book.append(work, signer, build.draft(type_name, dict(body), private or {}, None))
+            steps.append(f"#{result.seq:<2} {signer.info.name:11} {type_name:15} {what}")
+            return result
+
+        a = {name: build.asset(path) for name, path in audio.items()}
+        generation = record(mei, "two candidates from cue-gen 2.1 (prompt kept private)", "generation",
+                            {"model": "cue-gen", "model_version": "2.1", "provider": "ExampleAI", "seed": 42,
+                             "params": {"temperature": 0.8, "bpm": 120, "duration_s": 60, "key": "A minor"},
+                             "outputs": [a["take1.wav"], a["take2.wav"]]},
+                            {"prompt": "60 s lo-fi night market cue, erhu lead, light percussion, 120 bpm, "
+                                       "warm and nostalgic, for a micro-drama street scene",
+                             "negative_prompt": "vocals, heavy drums"})
+        record(mei, "temperature 0.8 → 0.6, guidance 4.5: a third take", "parameter-edit",
+               {"of": bytes(generation.hash), "params": {"temperature": 0.6, "guidance": 4.5},
+                "outputs": [a["take3.wav"]]})
+        record(mei, "chooses take 3 of three", "selection",
+               {"candidates": [a["take1.wav"], a["take2.wav"], a["take3.wav"]], "chosen": a["take3.wav"]},
+               {"reason": "the only take whose erhu line leaves room for a vocal hook"})
+        record(mei, "rewrites the erhu melody of bars 9–16 (16–32 s) by hand", "human-edit",
+               {"inputs": [a["take3.wav"]], "output": a["melody-edit.wav"], "kind": "melody",
+                "segments": [[16_000, 32_000]], "stems": ["erhu"], "tool": "Reaper 7", "minutes": 95},
+               {"note": "new phrase: rising fourth answered by a falling pentatonic run"})
+        record(jun, "records the vocal hook, bars 21–24 (40–48 s)", "human-input",
+               {"output": a["vocal-hook.wav"], "layer": "vocals", "segments": [[40_000, 48_000]]},
+               {"lyrics": "夜市的灯 亮到天明", "note": "sung by Lan, two takes comped"})
+        record(jun, "imports a licensed temple-bell sample", "import",
+               {"output": a["temple-bell.wav"], "source": "Temple Bells vol. 2, SampleHouse, licence SH-2291",
+                "digital_source_type": "digitalCapture"})
+        record(jun, "mixes melody, vocal and bell; places the hook at 40–48 s", "human-edit",
+               {"inputs": [a["melody-edit.wav"], a["vocal-hook.wav"], a["temple-bell.wav"]],
+                "output": a["mix.wav"], "kind": "mixing", "segments": [[40_000, 48_000]],
+                "stems": ["vocal", "bell"], "tool": "Reaper 7", "minutes": 60})
+        record(jun, "AI mastering of the mix", "assist",
+               {"tool": "AutoMaster Pro 3", "function": "mastering", "inputs": [a["mix.wav"]],
+                "outputs": [a["master.wav"]]})
+        record(jun, "releases the master for episode 3", "release", {"asset": a["master.wav"], "isrc": "CNA0X2600001"})
+        record(provider, "ExampleAI's log export attests the generation", "attestation",
+               {"about": bytes(generation.hash),
+                "statement": "ExampleAI generation log: request r-7731 by account mei, model cue-gen 2.1, seed 42; "
+                             "the two output hashes match our records."})
+        record(mei, "delivery note", "note", {}, {"text": "Delivered to the music supervisor of episode 3."})
+
+        bundle_path = folder / "night-market.bundle"
+        exported = export_bundle(book, work, signers["legal"], bundle_path,
+                                 disclose=DisclosureRequest(fields=frozenset({"prompt"})),
+                                 assets_from=folder / "audio")
+    trust = folder / "trust"
+    trust.mkdir(exist_ok=True)
+    trust_files = []
+    for name in ("mei", "jun", "cuegen-logs"):
+        path = trust / f"{name}.pem"
+        path.write_text(signers[name].info.pem())
+        trust_files.append(path)
+    return DemoResult(folder, folder / "ledger", folder / "keys", folder / "audio", exported, trust_files,
+                      bytes(work), steps)
+

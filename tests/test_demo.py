@@ -1,0 +1,46 @@
+"""`provenote demo` on a fresh folder, and the export/verify commands end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import Cli, assert_one_line_error
+
+
+def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    result = cli("demo", "story", "--json")
+    assert result.code == 0, result.err
+    out = json.loads(result.out)
+    assert out["verification"]["valid"] is True and out["verification"]["trusted"] is True
+    assert out["verification"]["events"] == 12
+    bundle = tmp_path / "story" / "night-market.bundle"
+    trust = [a for p in sorted((tmp_path / "story" / "trust").glob("*.pem")) for a in ("--trust", str(p))]
+    verified = cli("verify", str(bundle), *trust, "--require-trusted", "--assets", str(tmp_path / "story" / "audio"))
+    assert verified.code == 0, verified.out
+    assert verified.out.startswith("VALID")
+    standalone = cli(str(bundle), "--json", module="verifier")
+    assert standalone.code == 0 and json.loads(standalone.out)["title"] == "Night Market"
+    assert_one_line_error(cli("demo", "story"))  # not empty: refuses to overwrite
+
+
+def test_export_command_and_bad_inputs(cli: Cli, work: str, audio: dict[str, Path]) -> None:
+    assert cli("record", "generation", work, "--as", "alice", "--model", "m", "--prompt", "secret prompt",
+               "--output", "gen1.wav").code == 0
+    result = cli("export", work[:10], "-o", "w.bundle", "--as", "bob", "--disclose", "prompt",
+                 "--assets-from", ".", "--json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["events"] == 2 and summary["disclosures"] == 1 and summary["assets_embedded"] == 1
+    verified = json.loads(cli("verify", "w.bundle", "--json").out)
+    assert verified["valid"] and verified["exporter"]["name"] == "bob"
+    assert_one_line_error(cli("export", work, "-o", "x.bundle", "--as", "bob", "--disclose", "title"))
+    assert_one_line_error(cli("export", "0123456789ab", "-o", "x.bundle", "--as", "bob"))
+    assert_one_line_error(cli("verify", "missing.bundle"))
+    assert_one_line_error(cli("verify", "w.bundle", "--require-trusted"))
+    (cli.home / "bad.pem").write_text("not a key")
+    assert_one_line_error(cli("verify", "w.bundle", "--trust", "bad.pem"))
+    assert_one_line_error(cli("missing.bundle", module="verifier"))
+    assert_one_line_error(cli("--jobs", "x", "w.bundle", module="verifier"))
+    assert not (cli.home / "x.bundle").exists()
