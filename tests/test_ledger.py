@@ -187,3 +187,47 @@ def test_asset_index_and_human_edit_source_type(book: Ledger, tmp_path: Path) ->
     plain_edit = builder.draft("human-edit", {"inputs": builder.assets([str(own)]),
                                               "output": builder.asset(out), "kind": "mixing"}, {}, None)
     assert plain_edit.body["digital_source_type"] == "humanEdits"
+
+
+_any_cbor = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8)
+    | st.binary(max_size=40),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=12) | st.integers(-30, 30), inner, max_size=4),
+    max_leaves=20,
+)
+_field_names = st.sampled_from(["model", "outputs", "inputs", "params", "seed", "digital_source_type", "candidates",
+                                "chosen", "output", "kind", "segments", "stems", "minutes", "layer", "of", "about",
+                                "asset", "source", "statement", "title", "tool", "function", "x"])
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(type_name=st.sampled_from(["work.created", "generation", "parameter-edit", "selection", "human-edit",
+                                  "human-input", "assist", "import", "release", "note", "attestation", "licence",
+                                  "other"]),
+       body=st.dictionaries(_field_names, _any_cbor, max_size=6), extra=st.dictionaries(st.text(max_size=3), _any_cbor,
+                                                                                         max_size=2),
+       commitments=st.dictionaries(st.text(max_size=8), st.binary(max_size=33), max_size=2),
+       seq=st.integers(-1, 2**65) | st.just(1), time=_any_cbor | st.integers(0, 2**64))
+def test_a_hostile_signer_cannot_crash_the_verifier(type_name: str, body: dict[Any, Any], extra: dict[Any, Any],
+                                                    commitments: dict[Any, Any], seq: Any, time: Any) -> None:
+    """Correctly signed payloads with arbitrary content: only coded errors, never anything else."""
+    import cbor2
+
+    from verifier._internal import cose
+    from verifier._internal.errors import CodedError
+    from verifier._internal.format import CTYPE_EVENT, key_id
+
+    value = {"v": 1, "type": type_name, "work": bytes(32), "seq": seq, "prev": bytes(32), "time": time,
+             "signer": ALICE.info.public_key, "body": body, "commitments": commitments, **extra}
+    try:
+        payload = cbor2.dumps(value, canonical=True)
+    except (ValueError, TypeError, OverflowError):
+        return
+    kid = key_id(ALICE.info.public_key)
+    protected = cose.ProtectedHeader(CTYPE_EVENT, kid, kid.hex(), bytes(32).hex()).encode()
+    envelope = cose.encode_sign1(protected, payload, ALICE.sign(cose.sig_structure(protected, payload)))
+    try:
+        verify_event(envelope)
+    except CodedError:
+        pass

@@ -60,3 +60,18 @@ def test_bytewise_order_differs_from_length_first_for_mixed_majors() -> None:
     # such maps outright (spec/format.md rule D6) so the two orders never disagree.
     with pytest.raises(UsageError):
         cbor.encode({24: 1, -1: 2})
+
+
+def test_fast_payload_path_agrees_with_canonical_decode() -> None:
+    """A float written as a double where a half would do is caught on the fast path too."""
+    orders = frozenset({("a", "b")})
+    good = cbor.encode({"a": 1.5, "b": [1, {"x": 2, "yy": 3}]})
+    assert cbor.decode_float_free_map(good, what="t", top_level_orders=orders) == {"a": 1.5,
+                                                                                    "b": [1, {"x": 2, "yy": 3}]}
+    as_double = good.replace(b"\xf9\x3e\x00", b"\xfb\x3f\xf8\x00\x00\x00\x00\x00\x00")
+    with pytest.raises(CodedError):
+        cbor.decode_float_free_map(as_double, what="t", top_level_orders=orders)
+    unsorted_nested = bytes.fromhex("a2616101616282" "01" "a2" "627979" "03" "6178" "02")
+    with pytest.raises(CodedError):
+        cbor.decode_float_free_map(unsorted_nested, what="t", top_level_orders=orders)
+    assert cbor.decode(bytes.fromhex("a2616101616282" "01" "a2" "6178" "02" "627979" "03"), what="t")

@@ -121,7 +121,7 @@ def invalid_cases(events: list[tuple[str, EventPayload, bytes]]) -> list[dict[st
     # Float NaN in params.
     nan_payload = dict(gen_payload, body=dict(gen_payload["body"], params={"x": 1.5}))
     nan_bytes = cbor2.dumps(nan_payload, canonical=True).replace(b"\xf9\x3e\x00", b"\xf9\x7e\x00")
-    add("nan-float", "event.malformed", _resign(nan_bytes))
+    add("nan-float", "event.schema_invalid", _resign(nan_bytes))
     # A tag inside the payload (tag 1, epoch time, in place of the integer time).
     tagged = good_bytes.replace(b"\x64time\x1b", b"\x64time\xc1\x1b")
     add("tag-in-payload", "event.malformed", _resign(tagged))
@@ -160,7 +160,7 @@ def invalid_cases(events: list[tuple[str, EventPayload, bytes]]) -> list[dict[st
     # Map with mixed key types (text and integer) in params.
     mixed = dict(gen_payload, body=dict(gen_payload["body"], params={"a": 1}))
     mixed_bytes = cbor2.dumps(mixed, canonical=True).replace(b"\xa1\x61a\x01", b"\xa2\x18\x18\x01\x61a\x01")
-    add("mixed-key-types", "event.malformed", _resign(mixed_bytes))
+    add("mixed-key-types", "event.schema_invalid", _resign(mixed_bytes))
     return [{"name": n, "error": c, "envelope": e.hex()} for n, c, e in cases]
 
 

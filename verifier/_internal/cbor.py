@@ -28,7 +28,7 @@ class NonCanonical(UntrustedDataError):
     """Well-formed CBOR that is not in the deterministic encoding of spec/format.md §2."""
 
 
-def decode(data: bytes, *, what: str, code: str = "cbor.malformed") -> Any:
+def decode(data: bytes, *, what: str, code: str = "cbor.malformed", check_model: bool = True) -> Any:
     """Decode exactly one CBOR item that fills ``data`` and respects the data model.
 
     Raises:
@@ -38,14 +38,60 @@ def decode(data: bytes, *, what: str, code: str = "cbor.malformed") -> Any:
         NonCanonical: ``event.noncanonical``-style code ``cbor.noncanonical`` if the item is
             well-formed but not deterministically encoded.
     """
-    value = decode_lenient_order(data, what=what, code=code)
+    value = decode_lenient_order(data, what=what, code=code, check_model=check_model)
     if _dumps(value) != data:
         raise NonCanonical("cbor.noncanonical", f"{what} is not deterministically encoded CBOR")
     return value
 
 
-def decode_lenient_order(data: bytes, *, what: str, code: str = "cbor.malformed") -> Any:
-    """Decode and check the data model, without the byte-exact canonical comparison."""
+def decode_float_free_map(data: bytes, *, what: str, code: str = "cbor.malformed",
+                          top_level_orders: frozenset[tuple[str, ...]]) -> Any:
+    """:func:`decode` (without the model walk) for a text-keyed map, faster where possible.
+
+    If the map's keys are one of ``top_level_orders``, its nested maps are in deterministic
+    order and it holds **no float**, then cbor2's plain encoder (insertion order, shortest
+    integers and lengths) yields the deterministic encoding, and comparing its bytes with the
+    input is exact. Otherwise — a float anywhere, other orders — the canonical encoder judges.
+    The outcome is always :func:`decode`'s; only the cost differs.
+    """
+    value = decode_lenient_order(data, what=what, code=code, check_model=False)
+    if type(value) is dict and tuple(value) in top_level_orders and _ordered_and_float_free(value):
+        if cbor2.dumps(value) == data:
+            return value
+    if _dumps(value) != data:
+        raise NonCanonical("cbor.noncanonical", f"{what} is not deterministically encoded CBOR")
+    return value
+
+
+def _ordered_and_float_free(value: Any) -> bool:
+    # Containers only recurse; scalars are checked in the loop (no call per scalar).
+    kind = type(value)
+    if kind is dict:
+        keys = list(value)
+        if len(keys) > 1:
+            if not all(type(key) is str and key.isascii() for key in keys):
+                return False  # let the canonical path judge it
+            if keys != sorted(sorted(keys), key=len):
+                return False
+        items: Any = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is not float
+    for item in items:
+        item_kind = type(item)
+        if item_kind is float:
+            return False
+        if (item_kind is dict or item_kind is list) and not _ordered_and_float_free(item):
+            return False
+    return True
+
+
+def decode_lenient_order(data: bytes, *, what: str, code: str = "cbor.malformed", check_model: bool = True) -> Any:
+    """Decode and check the data model, without the byte-exact canonical comparison.
+
+    ``check_model=False`` is for callers that validate every value's type themselves (a schema
+    as strict as the data model)."""
     try:
         value = cbor2.loads(
             data,
@@ -56,7 +102,8 @@ def decode_lenient_order(data: bytes, *, what: str, code: str = "cbor.malformed"
         )
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError) as e:
         raise UntrustedDataError(code, f"{what} is not well-formed CBOR ({e})") from e
-    check_data_model(value, what=what, code=code)
+    if check_model:
+        check_data_model(value, what=what, code=code)
     return value
 
 

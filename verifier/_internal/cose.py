@@ -73,12 +73,28 @@ class ProtectedHeader:
         )
 
 
+_PROTECTED_CACHE: dict[tuple[bytes, str], ProtectedHeader] = {}
+_PROTECTED_CACHE_SIZE = 4096
+
+
 def parse_protected(data: bytes, *, code_prefix: str) -> ProtectedHeader:
-    """Parse and check a protected header (spec/verification.md step V4.3).
+    """Parse and check a protected header (spec/verification.md step V4.3). The events of one
+    signer in one work share their header bytes, so valid headers are remembered.
 
     Raises:
         VerificationFailure: ``<prefix>.header_invalid`` or ``<prefix>.noncanonical``.
     """
+    cached = _PROTECTED_CACHE.get((data, code_prefix))
+    if cached is not None:
+        return cached
+    header = _parse_protected(data, code_prefix=code_prefix)
+    if len(_PROTECTED_CACHE) >= _PROTECTED_CACHE_SIZE:
+        _PROTECTED_CACHE.clear()
+    _PROTECTED_CACHE[(data, code_prefix)] = header
+    return header
+
+
+def _parse_protected(data: bytes, *, code_prefix: str) -> ProtectedHeader:
     try:
         value = cbor.decode(data, what="protected header")
     except cbor.NonCanonical as e:
@@ -114,6 +130,44 @@ class Sign1:
     signature: bytes
 
 
+def read_bstr(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The byte string at ``pos`` if its head is in shortest form and it fits; else None."""
+    if pos >= len(data):
+        return None
+    first = data[pos]
+    info = first & 0x1F
+    if first >> 5 != 2 or info > 27:
+        return None
+    if info < 24:
+        length, start = info, pos + 1
+    else:
+        width = 1 << (info - 24)
+        start = pos + 1 + width
+        length = int.from_bytes(data[pos + 1:start], "big")
+        if start > len(data) or length < (24 if info == 24 else 1 << (8 << (info - 25))):
+            return None
+    end = start + length
+    if end > len(data):
+        return None
+    return data[start:end], end
+
+
+def _parse_sign1_exact(envelope: bytes) -> Sign1 | None:
+    # The deterministic encoding of 18([bstr, {}, bstr, bstr .size 64]) has exactly one layout:
+    # d2 84 <bstr protected> a0 <bstr payload> 58 40 <64 bytes>. Reading it by hand checks the
+    # same thing as decode-and-re-encode, at a fraction of the cost; anything else goes the
+    # slow way, which says precisely what is wrong.
+    if envelope[:2] != b"\xd2\x84":
+        return None
+    first = read_bstr(envelope, 2)
+    if first is None or envelope[first[1]:first[1] + 1] != b"\xa0":
+        return None
+    second = read_bstr(envelope, first[1] + 1)
+    if second is None or envelope[second[1]:second[1] + 2] != b"\x58\x40" or len(envelope) != second[1] + 66:
+        return None
+    return Sign1(first[0], second[0], envelope[second[1] + 2:])
+
+
 def parse_sign1(envelope: bytes, *, code_prefix: str) -> Sign1:
     """Parse a tagged COSE_Sign1 (spec/verification.md steps V4.1–V4.2).
 
@@ -122,6 +176,9 @@ def parse_sign1(envelope: bytes, *, code_prefix: str) -> Sign1:
             ``<prefix>.noncanonical`` if not deterministically encoded,
             ``<prefix>.header_invalid`` if the unprotected header is not empty.
     """
+    exact = _parse_sign1_exact(envelope)
+    if exact is not None:
+        return exact
     try:
         value = cbor.decode(envelope, what="envelope")
     except cbor.NonCanonical as e:
@@ -140,7 +197,7 @@ def parse_sign1(envelope: bytes, *, code_prefix: str) -> Sign1:
         raise VerificationFailure(f"{code_prefix}.header_invalid", "unprotected header must be empty")
     if len(signature) != SIGNATURE_SIZE:
         raise VerificationFailure(f"{code_prefix}.malformed", "Ed25519 signature must be 64 bytes")
-    return Sign1(protected, payload, signature)
+    raise VerificationFailure(f"{code_prefix}.malformed", "envelope is not in the one layout of spec/format.md §4")
 
 
 def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:

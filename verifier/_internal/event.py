@@ -33,7 +33,16 @@ MAX_ENVELOPE_SIZE = 1 << 20
 
 _PAYLOAD_KEYS = frozenset({"v", "type", "work", "seq", "prev", "time", "occurred", "signer", "body",
                            "commitments"})
-_GENESIS_FORBIDDEN = ("work", "prev")
+_KEY_ORDER = ("v", "seq", "body", "prev", "time", "type", "work", "signer", "occurred", "commitments")
+#: The deterministic key orders a payload may have (genesis or not, with or without occurred).
+_PAYLOAD_KEY_ORDERS = frozenset(
+    tuple(k for k in _KEY_ORDER if k not in absent)
+    for absent in ((), ("occurred",), ("work", "prev"), ("work", "prev", "occurred"))
+)
+
+
+def _is_u64(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= 0xFFFF_FFFF_FFFF_FFFF
 
 
 def format_time(microseconds: int) -> str:
@@ -134,9 +143,8 @@ class EventPayload:
         version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
         work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
         signer, body, commitments = value["signer"], value["body"], value["commitments"]
-        if (type(version) is not int or type(type_name) is not str or type(seq) is not int or seq < 0
-                or type(time) is not int or time < 0
-                or (occurred is not None and (type(occurred) is not int or occurred < 0))
+        if (type(version) is not int or type(type_name) is not str or not _is_u64(seq)
+                or not _is_u64(time) or (occurred is not None and not _is_u64(occurred))
                 or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
                 or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
                 or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
@@ -190,7 +198,10 @@ def parse_event(envelope: bytes) -> SignedEvent:
     if header.content_type != CTYPE_EVENT:
         raise VerificationFailure("event.header_invalid", f"content type must be {CTYPE_EVENT}")
     try:
-        payload_value = cbor.decode(sign1.payload, what="event payload")
+        # The payload's schema (EventPayload) checks the type of every value it admits, which
+        # implies the data model of spec/format.md §2, so the generic walk is not repeated here.
+        payload_value = cbor.decode_float_free_map(sign1.payload, what="event payload",
+                                                   top_level_orders=_PAYLOAD_KEY_ORDERS)
     except cbor.NonCanonical as e:
         raise VerificationFailure("event.noncanonical", e.message) from e
     except UntrustedDataError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import NewType
 
@@ -46,6 +47,7 @@ def event_hash(envelope: bytes) -> EventHash:
     return EventHash(hashlib.sha256(EVENT_HASH_PREFIX + envelope).digest())
 
 
+@functools.lru_cache(maxsize=4096)
 def key_id(public_key: bytes) -> KeyId:
     """Key id of a raw Ed25519 public key: SHA-256 of its 32 bytes (the issue's choice)."""
     return KeyId(hashlib.sha256(public_key).digest())

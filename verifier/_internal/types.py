@@ -95,7 +95,7 @@ def _list_of(item: Validator, *, min_items: int = 0) -> Validator:
 
 def _enum(choices: tuple[str, ...]) -> Validator:
     def check(name: str, value: Any) -> None:
-        if value not in choices or type(value) is not str:
+        if type(value) is not str or value not in choices:
             raise SchemaError(f"{name} must be one of {', '.join(choices)}")
 
     return check
@@ -126,7 +126,7 @@ def _segment(name: str, value: Any) -> None:
 
 
 def _iptc(name: str, value: Any) -> None:
-    if value not in IPTC_TERMS or type(value) is not str:
+    if type(value) is not str or value not in IPTC_TERMS:
         raise SchemaError(f"{name} must be an IPTC digital source type term")
 
 
@@ -173,7 +173,8 @@ class EventType:
             source_type = body.get("digital_source_type")
             if source_type is None and len(self.source_types) < len(IPTC_TERMS):
                 raise SchemaError("body lacks digital_source_type")
-            if source_type is not None and source_type not in self.source_types:
+            if source_type is not None and (type(source_type) is not str
+                                            or source_type not in self.source_types):
                 raise SchemaError(f"digital_source_type must be one of {sorted(self.source_types)}")
         missing = self.private_required - commitment_names
         if missing:
@@ -186,7 +187,7 @@ class EventType:
 
 
 def _selection_check(body: Mapping[str, Any]) -> None:
-    candidates = {c["sha256"] for c in body["candidates"]}
+    candidates = {c["sha256"] for c in body["candidates"]}  # validated bytes: hashable
     if body["chosen"]["sha256"] not in candidates:
         raise SchemaError("chosen must be one of the candidates")
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier._internal import bundle
+from verifier._internal import bundle, cbor, cose
 from verifier._internal.chain import ChainChecker
-from verifier._internal.errors import CodedError, MalformedBundle, VerificationFailure
+from verifier._internal.errors import CodedError, MalformedBundle, UntrustedDataError, VerificationFailure
 from verifier._internal.event import check_disclosure, parse_event
 from verifier._internal.format import (
     BUNDLE_DIGEST_PREFIX,
@@ -86,16 +86,14 @@ def check_event_record(content: bytes) -> EventSummary:
 
     Raises: CodedError with the event's seq where known.
     """
-    kind, record = bundle.decode_record(content)
-    if kind != "event" or len(record) != 3 or type(record[1]) is not bytes or type(record[2]) is not list:
-        raise MalformedBundle("bundle.malformed", "an event record is [\"event\", envelope, disclosures]")
-    signed = parse_event(record[1])
+    envelope, disclosures = _split_event_record(content)
+    signed = parse_event(envelope)
     signed.verify_signature()
     payload = signed.payload
     disclosed: dict[str, str] = {}
-    if len(record[2]) > bundle.MAX_DISCLOSURES:
+    if len(disclosures) > bundle.MAX_DISCLOSURES:
         raise VerificationFailure("disclosure.malformed", "too many disclosures", event=payload.seq)
-    for disclosure in record[2]:
+    for disclosure in disclosures:
         name, value = check_disclosure(payload, disclosure)
         if disclosed and name <= max(disclosed):
             raise VerificationFailure("disclosure.malformed", "disclosures must be sorted by field, once each",
@@ -104,6 +102,30 @@ def check_event_record(content: bytes) -> EventSummary:
     return EventSummary(signed.hash, payload.seq, payload.type, payload.work, payload.prev, payload.time,
                         payload.occurred, payload.signer, dict(payload.body), tuple(sorted(payload.commitments)),
                         disclosed)
+
+
+def _split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
+    """``["event", envelope, disclosures]`` → its parts (V3). The deterministic encoding begins
+    ``83 65 "event"`` and a shortest-form byte string; the disclosures are checked strictly.
+
+    Raises: MalformedBundle ``bundle.malformed`` / ``bundle.too_large``.
+    """
+    if len(content) > bundle.MAX_RECORD_SIZE["event"]:
+        raise MalformedBundle("bundle.too_large", "event record is over the limit")
+    envelope = cose.read_bstr(content, len(_EVENT_PREFIX)) if content.startswith(_EVENT_PREFIX) else None
+    if envelope is None:
+        kind, record = bundle.decode_record(content)  # to say precisely what is wrong
+        raise MalformedBundle("bundle.malformed", f"an event record is [\"event\", envelope, disclosures], not {kind}")
+    rest = content[envelope[1]:]
+    if rest == b"\x80":
+        return envelope[0], []
+    try:
+        disclosures = cbor.decode(rest, what="disclosures")
+    except UntrustedDataError as e:
+        raise MalformedBundle("bundle.malformed", e.message) from e
+    if type(disclosures) is not list:
+        raise MalformedBundle("bundle.malformed", "an event record's disclosures are an array")
+    return envelope[0], disclosures
 
 
 def _check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:

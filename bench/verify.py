@@ -1,0 +1,108 @@
+"""Verifier throughput and memory, as ratios to the raw primitive on the same machine (issue 3).
+
+    python bench/verify.py [--quick]
+
+Builds bundles of note events (100,000 and 20,000; with --quick 20,000 and 5,000), then in
+alternating rounds times a bare loop of N Ed25519 verifies and `provenote-verify FILE --jobs 1`
+and `--jobs 2` as child processes (wall time, Python start-up included). Medians of the rounds.
+The last line is name=value pairs:
+  verify_ratio     bare-loop time / `--jobs 1` wall time, same N (1.0 = only the signature checks)
+  jobs2_speedup    `--jobs 1` wall time / `--jobs 2` wall time, same round
+  rss_<N>_mb       peak resident set of the verifier process (`--jobs 1`), as the OS counts it
+                   (ru_maxrss of the child via wait4: every page it touched, mapped files included)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ledger import EventDraft, Ledger
+from ledger._internal.export import export_bundle
+from tests.helpers import fixed_signer
+
+VERIFY = [sys.executable, "-m", "verifier"]
+
+
+def build_bundle(folder: Path, events: int) -> Path:
+    signer = fixed_signer(4)
+    path = folder / f"notes-{events}.bundle"
+    with Ledger.init(folder / f"ledger-{events}") as book:
+        work = book.create_work(signer, f"bench {events}").work
+        remaining = events - 1
+        batch = 0
+        while remaining > 0:
+            size = min(1_000, remaining)
+            book.append_batch(work, signer, [EventDraft("note", {}, {"text": f"note {batch}.{i}"})
+                                             for i in range(size)])
+            remaining -= size
+            batch += 1
+        export_bundle(book, work, signer, path)
+    return path
+
+
+def bare_verify_seconds(count: int) -> float:
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    message = os.urandom(330)  # about a note event's Sig_structure
+    signature = key.sign(message)
+    start = time.perf_counter()
+    for _ in range(count):
+        public.verify(signature, message)
+    return time.perf_counter() - start
+
+
+def run_verifier(bundle: Path, jobs: int) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one verifier run; raises if it does not say valid."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([*VERIFY, str(bundle), "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"verifier exited {proc.returncode} on {bundle}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a run under 60 s")
+    args = parser.parse_args()
+    big, small, rounds = (20_000, 5_000, 2) if args.quick else (100_000, 20_000, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        big_bundle, small_bundle = build_bundle(folder, big), build_bundle(folder, small)
+        print(f"built bundles of {big} and {small} note events in {time.perf_counter() - started:.1f} s "
+              f"({big_bundle.stat().st_size / 1e6:.1f} MB and {small_bundle.stat().st_size / 1e6:.1f} MB)")
+        ratios, speedups, rss_big = [], [], []
+        for round_number in range(rounds):
+            bare = bare_verify_seconds(big)
+            one, rss = run_verifier(big_bundle, 1)
+            two, _ = run_verifier(big_bundle, 2)
+            bare = (bare + bare_verify_seconds(big)) / 2
+            ratios.append(bare / one)
+            speedups.append(one / two)
+            rss_big.append(rss)
+            print(f"round {round_number + 1}: bare {big} verifies {bare:.2f} s, --jobs 1 {one:.2f} s "
+                  f"(ratio {bare / one:.3f}), --jobs 2 {two:.2f} s (speed-up {one / two:.2f}), peak RSS {rss:.0f} MiB")
+        _, rss_small = run_verifier(small_bundle, 1)
+    ratio, speedup = statistics.median(ratios), statistics.median(speedups)
+    print(f"peak RSS: {rss_small:.0f} MiB at {small} events, {max(rss_big):.0f} MiB at {big} events")
+    print(f"verify_ratio={ratio:.3f} jobs2_speedup={speedup:.2f} rss_{small // 1000}k_mb={rss_small:.0f} "
+          f"rss_{big // 1000}k_mb={max(rss_big):.0f}")
+
+
+if __name__ == "__main__":
+    main()
