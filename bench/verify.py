@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger import EventDraft, Ledger
-from ledger._internal.export import export_bundle
-from tests.helpers import fixed_signer
+from ledger import EventDraft, Ledger  # noqa: E402
+from ledger._internal.export import export_bundle  # noqa: E402
+from tests.helpers import fixed_signer  # noqa: E402
 
 VERIFY = [sys.executable, "-m", "verifier"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 from pathlib import Path
@@ -227,7 +228,5 @@ def test_a_hostile_signer_cannot_crash_the_verifier(type_name: str, body: dict[A
     kid = key_id(ALICE.info.public_key)
     protected = cose.ProtectedHeader(CTYPE_EVENT, kid, kid.hex(), bytes(32).hex()).encode()
     envelope = cose.encode_sign1(protected, payload, ALICE.sign(cose.sig_structure(protected, payload)))
-    try:
+    with contextlib.suppress(CodedError):
         verify_event(envelope)
-    except CodedError:
-        pass

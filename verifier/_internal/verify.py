@@ -114,7 +114,7 @@ def _split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
         raise MalformedBundle("bundle.too_large", "event record is over the limit")
     envelope = cose.read_bstr(content, len(_EVENT_PREFIX)) if content.startswith(_EVENT_PREFIX) else None
     if envelope is None:
-        kind, record = bundle.decode_record(content)  # to say precisely what is wrong
+        kind, _record = bundle.decode_record(content)  # to say precisely what is wrong
         raise MalformedBundle("bundle.malformed", f"an event record is [\"event\", envelope, disclosures], not {kind}")
     rest = content[envelope[1]:]
     if rest == b"\x80":
