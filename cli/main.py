@@ -641,14 +641,17 @@ def demo(folder: Path, as_json: bool) -> None:
     """Build the "Night Market" story in FOLDER (default ./night-market), export and verify it."""
     from ledger._internal.demo import DEMO_PASSPHRASE, run_demo
     from verifier._internal.verify import BundleVerifier
-    from verifier.cli import load_trusted_key, render_text
+    from verifier.cli import load_trusted_key, render_text, write_report
 
     result = run_demo(folder)
     trusted = [load_trusted_key(p) for p in result.trust_files]
     report = BundleVerifier(trusted_keys=trusted, assets_dir=result.audio).run(result.bundle.path)
+    reports = {lang: folder / name for lang, name in (("en", "report.html"), ("zh", "report-zh.html"))}
+    for lang, path in reports.items():
+        write_report(report, path, lang)
     if as_json:
         emit_json({"folder": str(folder), "work": result.work, "bundle": str(result.bundle.path),
-                   "verification": report.to_json()})
+                   "reports": {k: str(v) for k, v in reports.items()}, "verification": report.to_json()})
         raise SystemExit(report.exit_code)
     click.echo(f"Night Market — a 60 s cue for episode 3 of a micro-drama, built in {folder}/\n")
     for step in result.steps:
@@ -657,6 +660,7 @@ def demo(folder: Path, as_json: bool) -> None:
                f"prompt disclosed, {result.bundle.assets_embedded} audio files embedded)")
     click.echo("verified it offline, trusting mei, jun and cuegen-logs:\n")
     click.echo("  " + render_text(report).replace("\n", "\n  "))
+    click.echo(f"\nreport for a court: {reports['en']} (Chinese: {reports['zh']}); open it in a browser")
     trust = " ".join(f"--trust {p}" for p in result.trust_files)
     click.echo(f"\ntry:  provenote-verify {result.bundle.path} {trust}")
     click.echo(f"      provenote --ledger {result.ledger} --keys {result.keys} log {result.work.hex()[:12]}")

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fail (exit 1) unless every signer is trusted")
     parser.add_argument("--assets", type=Path, metavar="DIR", help="check asset files in DIR against their hashes")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="processes for signature checks")
+    parser.add_argument("--report", type=Path, metavar="OUT.html",
+                        help="also write a self-contained HTML report (no script, nothing loaded)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
     return parser
 
 
@@ -109,6 +112,12 @@ def render_text(report: Report) -> str:
         lines.append(f"error   … and {report.errors_not_listed} more")
     for finding in report.warnings:
         lines.append(f"warning {finding.code}: {finding.message}")
+    profile = report.human_involvement
+    if profile is not None:
+        if profile.shares is not None:
+            shares = ", ".join(f"{name.replace('_', '-')} {value * 100:.1f}%" for name, value in profile.shares.items())
+            lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
+        lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
     return "\n".join(lines)
 
 
@@ -134,6 +143,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         sys.stderr.write(f"{PROG}: error: cannot read {args.bundle}: {e.strerror or e}\n")
         return 2
+    if args.report is not None:
+        try:
+            write_report(report, args.report, args.lang)
+        except OSError as e:
+            sys.stderr.write(f"{PROG}: error: cannot write {args.report}: {e.strerror or e}\n")
+            return 2
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -142,6 +157,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         fatal = report.fatal
         sys.stderr.write(f"{PROG}: error: {args.bundle}: {fatal.code}: {fatal.message}\n")
     return report.exit_code
+
+
+def write_report(report: Report, out: Path, lang: str) -> None:
+    """Write the HTML report atomically (a temporary file, then a rename)."""
+    from verifier._internal.report import render
+
+    temp = out.with_name(f".{out.name}.tmp")
+    temp.write_text(render(report, lang), encoding="utf-8")
+    temp.replace(out)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -30,6 +30,7 @@ from verifier._internal.format import (
     WorkId,
     key_id,
 )
+from verifier._internal.involvement import METHOD, Profile, analyse
 from verifier._internal.types import input_assets, output_assets
 
 VERIFIER_VERSION = "0.1.0"
@@ -180,6 +181,7 @@ class Report:
     timeline: list[tuple[int, int, str]] = field(default_factory=list)  # (seq, time, type), capped
     kept: list[EventSummary] = field(default_factory=list)  # events that touch assets or attest
     require_trusted: bool = False
+    human_involvement: Profile | None = None  # only for a valid bundle
 
     @property
     def exit_code(self) -> int:
@@ -210,7 +212,8 @@ class Report:
             "assets": {"embedded": self.assets_embedded, "checked": self.assets_checked,
                        "missing": self.assets_missing},
             "bundle": {"sha256": self.bundle_sha256.hex(), "size": self.bundle_size},
-            "verifier": {"version": VERIFIER_VERSION, "spec": SPEC_VERSION},
+            "verifier": {"version": VERIFIER_VERSION, "spec": SPEC_VERSION, "method": METHOD},
+            "human_involvement": self.human_involvement.to_json() if self.human_involvement else None,
         }
 
 
@@ -495,6 +498,9 @@ class _Run:
             self._check_asset_dir(self.config.assets_dir)
         crypto_codes = [f.code for f in report.errors]
         report.valid = not crypto_codes and report.errors_not_listed == 0
+        if report.valid:  # a profile of a tampered chain would mean nothing
+            names = {card.public_key: card.name for card in self.keys.values()}
+            report.human_involvement = analyse(report.kept, self.config.trusted_keys, names)
         if self.config.trusted_keys is not None:
             report.trusted = all(s.trusted for s in report.signers) and bool(report.signers)
             if self.config.require_trusted and not report.trusted:

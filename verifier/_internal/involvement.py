@@ -1,0 +1,378 @@
+"""Degree of human involvement, method ``provenote-hi/1`` (spec/human-involvement.md).
+
+Pure: from the summaries of a verified chain's events (and the auditor's trusted keys) to a
+profile — categories with evidence grades, shares of the released cue's timeline, red flags and
+readouts. A profile, not a legal verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from verifier._internal.types import input_assets, output_assets
+
+METHOD = "provenote-hi/1"
+RETROSPECTIVE_US = 24 * 3600 * 1_000_000  # occurred more than 24 h before recorded: grade C
+
+CATEGORIES = (
+    "human_expressive_input", "prompt_and_conditioning", "model_and_parameter_control", "iteration_and_selection",
+    "selection_and_arrangement", "human_modification_of_ai_output", "purely_human_parts", "assistive_ai",
+    "labelling_and_disclosure", "licensing", "outside_corroboration",
+)
+RED_FLAGS = ("prompt_only", "selection_only", "ai_output_missing", "lineage.gap", "edit.extent_undeclared",
+             "retrospective", "unlabelled_ai")
+_AI_TYPES = frozenset({"generation", "parameter-edit"})
+_AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
+                              "compositeSynthetic", "algorithmicMedia"})
+_ARRANGING_KINDS = frozenset({"arrangement", "structure", "mixing"})
+_GRADE_ORDER = {"C": 0, "B": 1, "A": 2}
+
+Interval = tuple[int, int]  # [start_ms, end_ms)
+
+
+class Event(Protocol):
+    """What the analysis reads of an event (the verifier's EventSummary)."""
+
+    @property
+    def hash(self) -> bytes: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def time(self) -> int: ...
+    @property
+    def occurred(self) -> int | None: ...
+    @property
+    def signer(self) -> bytes: ...
+    @property
+    def body(self) -> dict[str, Any]: ...
+    @property
+    def private_fields(self) -> tuple[str, ...]: ...
+
+
+# -- intervals ------------------------------------------------------------------------------
+
+
+def union(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[0] < i[1]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def subtract(base: Sequence[Interval], remove: Sequence[Interval]) -> list[Interval]:
+    result: list[Interval] = []
+    for start, end in base:
+        cursor = start
+        for r_start, r_end in remove:
+            if r_end <= cursor or r_start >= end:
+                continue
+            if r_start > cursor:
+                result.append((cursor, r_start))
+            cursor = max(cursor, r_end)
+        if cursor < end:
+            result.append((cursor, end))
+    return result
+
+
+def segments_of(event: Event) -> list[Interval]:
+    """An event's declared segments as intervals (validated [start_ms, end_ms] pairs)."""
+    return [(int(s[0]), int(s[1])) for s in event.body.get("segments", [])]
+
+
+def clip(intervals: Iterable[Interval], length: int) -> list[Interval]:
+    return union((max(0, s), min(length, e)) for s, e in intervals)
+
+
+def total(intervals: Iterable[Interval]) -> int:
+    return sum(e - s for s, e in intervals)
+
+
+# -- the analysis ---------------------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """The result of the method; :meth:`to_json` is the ``human_involvement`` object."""
+
+    categories: list[dict[str, Any]]
+    grades: dict[int, str]
+    shares: dict[str, float] | None
+    intervals: dict[str, list[Interval]]
+    duration_ms: int | None
+    released: dict[str, Any] | None
+    stem_seconds: list[dict[str, Any]]
+    red_flags: list[str]
+    readouts: dict[str, Any]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": METHOD, "categories": self.categories, "shares": self.shares,
+            "intervals_ms": {k: [list(i) for i in v] for k, v in self.intervals.items()},
+            "released": self.released, "duration_ms": self.duration_ms, "stem_seconds": self.stem_seconds,
+            "red_flags": self.red_flags, "readouts": self.readouts, "evidence": self.evidence,
+        }
+
+
+class _Analysis:
+    def __init__(self, events: Sequence[Event], trusted: frozenset[bytes] | None) -> None:
+        self.events = sorted(events, key=lambda e: e.seq)
+        self.trusted = trusted
+        self.by_hash = {e.hash: e for e in self.events}
+        self.producer: dict[bytes, Event] = {}
+        for event in self.events:  # the earliest event that outputs an asset produces it
+            for asset in output_assets(event.type, event.body):
+                self.producer.setdefault(asset["sha256"], event)
+        self._ai_memo: dict[bytes, bool] = {}
+
+    # Grades (spec §3) ---------------------------------------------------------------------
+
+    def attesters(self, event: Event) -> list[bytes]:
+        return [a.signer for a in self.events
+                if a.type == "attestation" and a.body.get("about") == event.hash and a.signer != event.signer]
+
+    def grade(self, event: Event) -> str:
+        if self.trusted is not None and any(k in self.trusted for k in self.attesters(event)):
+            return "A"
+        if event.occurred is not None and event.time - event.occurred > RETROSPECTIVE_US:
+            return "C"
+        return "B"
+
+    # Lineage (spec §4) ----------------------------------------------------------------------
+
+    def sources(self, event: Event) -> list[bytes]:
+        """Assets an event's output was made from (for walking the lineage back)."""
+        found = [a["sha256"] for a in input_assets(event.type, event.body)] if event.type != "release" else []
+        if event.type == "parameter-edit":
+            of = self.by_hash.get(event.body["of"])
+            if of is not None:
+                found += [a["sha256"] for a in input_assets(of.type, of.body)]
+        return found
+
+    def is_ai_event(self, event: Event) -> bool:
+        return event.type in _AI_TYPES or (event.type == "import"
+                                           and event.body.get("digital_source_type") in _AI_SOURCE_TYPES)
+
+    def reaches_ai(self, asset: bytes, _seen: frozenset[bytes] = frozenset()) -> bool:
+        if asset in self._ai_memo:
+            return self._ai_memo[asset]
+        producer = self.producer.get(asset)
+        result = False
+        if producer is not None and asset not in _seen:
+            result = self.is_ai_event(producer) or any(
+                self.reaches_ai(source, _seen | {asset}) for source in self.sources(producer))
+        self._ai_memo[asset] = result
+        return result
+
+    def lineage(self, asset: bytes) -> tuple[list[Event], set[bytes]]:
+        """Events reached walking back from ``asset``, and assets with no producer (gaps)."""
+        reached: dict[bytes, Event] = {}
+        gaps: set[bytes] = set()
+        stack, seen = [asset], set()
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            producer = self.producer.get(current)
+            if producer is None:
+                gaps.add(current)
+                continue
+            reached[producer.hash] = producer
+            if producer.type == "parameter-edit" and producer.body["of"] in self.by_hash:
+                of = self.by_hash[producer.body["of"]]
+                reached[of.hash] = of
+            stack.extend(self.sources(producer))
+        return sorted(reached.values(), key=lambda e: e.seq), gaps
+
+    def edit_touches_ai(self, event: Event) -> bool:
+        return any(self.reaches_ai(a["sha256"]) for a in event.body.get("inputs", []))
+
+    # Categories (spec §2) -------------------------------------------------------------------
+
+    def categories_of(self, event: Event) -> list[str]:
+        kind = event.type
+        if kind == "generation":
+            found = []
+            if {"prompt", "negative_prompt", "lyrics"} & set(event.private_fields) or event.body.get("inputs"):
+                found.append("prompt_and_conditioning")
+            if "params" in event.body or "seed" in event.body:
+                found.append("model_and_parameter_control")
+            return found
+        if kind == "parameter-edit":
+            return ["model_and_parameter_control", "iteration_and_selection"]
+        if kind == "selection":
+            return ["iteration_and_selection"]
+        if kind == "human-edit":
+            found = ["human_modification_of_ai_output" if self.edit_touches_ai(event) else "human_expressive_input"]
+            if event.body.get("kind") in _ARRANGING_KINDS:
+                found.append("selection_and_arrangement")
+            return found
+        if kind == "human-input":
+            return ["purely_human_parts", "human_expressive_input"]
+        if kind == "assist":
+            return ["assistive_ai"]
+        if kind == "import":
+            return ["selection_and_arrangement"]
+        if kind == "attestation":
+            return ["outside_corroboration"]
+        if kind == "label":
+            return ["labelling_and_disclosure"]
+        if kind in ("licence", "payment", "usage"):
+            return ["licensing"]
+        return []
+
+    # Shares (spec §4) -------------------------------------------------------------------------
+
+    def shares(self, release: Event, lineage: list[Event]) -> tuple[int | None, dict[str, list[Interval]]]:
+        asset = release.body["asset"]
+        length = asset.get("duration_ms")
+        if not length:
+            return None, {}
+        whole = [(0, length)]
+        authored: list[Interval] = []
+        modified: list[Interval] = []
+        for event in lineage:
+            segments = segments_of(event)
+            if event.type == "human-input":
+                own = event.body["output"].get("duration_ms") or length
+                authored += segments or [(0, own)]
+            elif event.type == "human-edit" and self.edit_touches_ai(event):
+                modified += segments
+        human_authored = clip(authored, length)
+        human_modified = subtract(clip(modified, length), human_authored)
+        rest = subtract(subtract(whole, human_authored), human_modified)
+        ai_reached = self.reaches_ai(asset["sha256"])
+        return length, {"human_authored": human_authored, "human_modified": human_modified,
+                        "ai": rest if ai_reached else [], "unknown": [] if ai_reached else rest}
+
+    def stem_seconds(self, lineage: list[Event], length: int) -> list[dict[str, Any]]:
+        rows: dict[tuple[str, str], int] = {}
+        for event in lineage:
+            stems = event.body.get("stems", [])
+            if event.type == "human-edit" and stems and self.edit_touches_ai(event):
+                covered = total(clip(segments_of(event), length))
+                for stem in stems:
+                    rows[(stem, "human_modified")] = rows.get((stem, "human_modified"), 0) + covered
+            if event.type == "human-input":
+                covered = total(clip(segments_of(event), length)) or (event.body["output"].get("duration_ms")
+                                                                       or length)
+                key = (event.body["layer"], "human_authored")
+                rows[key] = rows.get(key, 0) + covered
+        return [{"stem": stem, "class": klass, "seconds": ms / 1000} for (stem, klass), ms in sorted(rows.items())]
+
+
+def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
+            names: Mapping[bytes, str] | None = None) -> Profile:
+    """Run ``provenote-hi/1`` over the summaries of a *verified* chain."""
+    run = _Analysis(events, trusted)
+    names = names or {}
+    grades = {e.seq: run.grade(e) for e in run.events}
+    members: dict[str, list[Event]] = {c: [] for c in CATEGORIES}
+    for event in run.events:
+        for category in run.categories_of(event):
+            members[category].append(event)
+    categories = []
+    for category in CATEGORIES:
+        found = members[category]
+        weakest = min((grades[e.seq] for e in found), key=_GRADE_ORDER.__getitem__) if found else None
+        categories.append({"category": category, "present": bool(found), "events": [e.seq for e in found],
+                           "grade": weakest})
+
+    releases = [e for e in run.events if e.type == "release"]
+    release = releases[-1] if releases else None
+    lineage: list[Event] = []
+    gaps: set[bytes] = set()
+    length: int | None = None
+    intervals: dict[str, list[Interval]] = {}
+    if release is not None:
+        lineage, gaps = run.lineage(release.body["asset"]["sha256"])
+        length, intervals = run.shares(release, lineage)
+    shares = ({name: total(spans) / length for name, spans in intervals.items()}
+              if length else None)
+
+    counts: dict[str, int] = {}
+    for event in run.events:
+        counts[event.type] = counts.get(event.type, 0) + 1
+    used_without_producer = {
+        a["sha256"] for e in run.events for a in input_assets(e.type, e.body)
+        if a["sha256"] not in run.producer or run.producer[a["sha256"]].seq > e.seq}
+    ai_released = release is not None and run.reaches_ai(release.body["asset"]["sha256"])
+    flags = {
+        "prompt_only": counts.get("generation", 0) > 0 and not any(
+            counts.get(t, 0) for t in ("selection", "human-edit", "human-input", "parameter-edit")),
+        "selection_only": counts.get("selection", 0) > 0 and not any(
+            counts.get(t, 0) for t in ("human-edit", "human-input", "parameter-edit")),
+        "ai_output_missing": any(e.type in _AI_TYPES and not e.body.get("outputs") for e in run.events),
+        "lineage.gap": bool(used_without_producer or gaps),
+        "edit.extent_undeclared": any(e.type == "human-edit" and not e.body.get("segments") for e in run.events),
+        "retrospective": any(g == "C" for g in grades.values()),
+        "unlabelled_ai": ai_released and counts.get("label", 0) == 0,
+    }
+    red_flags = [name for name in RED_FLAGS if flags[name]]
+    profile = Profile(categories, grades, shares, intervals, length,
+                      dict(release.body["asset"], sha256=release.body["asset"]["sha256"].hex(),
+                           event=release.seq) if release else None,
+                      run.stem_seconds(lineage, length) if length else [], red_flags, {})
+    profile.readouts = _readouts(run, profile, lineage, ai_released, counts, names)
+    profile.evidence = [{"event": e.seq, "type": e.type, "grade": grades[e.seq],
+                         "attested_by": [names.get(k, k.hex()[:16]) for k in run.attesters(e)]}
+                        for e in run.events if e.type not in ("work.created",)]
+    return profile
+
+
+def _spans(intervals: Sequence[Interval]) -> str:
+    return ", ".join(f"{s / 1000:g}–{e / 1000:g} s" for s, e in intervals)
+
+
+def _readouts(run: _Analysis, profile: Profile, lineage: list[Event], ai_released: bool, counts: Mapping[str, int],
+              names: Mapping[bytes, str]) -> dict[str, Any]:
+    intervals = profile.intervals
+    human_events = [e for e in lineage if e.type in ("human-edit", "human-input")]
+    contributions = []
+    for event in human_events:
+        who = names.get(event.signer, "a signer")
+        segments = _spans(segments_of(event)) or "the whole asset"
+        if event.type == "human-input":
+            contributions.append(f"{who}: original {event.body['layer']} material ({segments})")
+        else:
+            contributions.append(f"{who}: {event.body['kind']} edit of prior material ({segments})")
+    if counts.get("selection"):
+        contributions.append("selection among AI-generated candidates")
+    models = sorted({f"{e.body.get('provider', '')} {e.body['model']} {e.body.get('model_version', '')}".strip()
+                     for e in lineage if e.type == "generation"})
+    disclaim = []
+    if ai_released:
+        where = _spans(intervals.get("ai", [])) or "material modified by people"
+        disclaim.append(f"AI-generated audio ({'; '.join(models) or 'an AI model'}) in {where} of the released asset")
+        if intervals.get("human_modified"):
+            disclaim.append(f"the AI-generated material underlying the human modifications in "
+                            f"{_spans(intervals['human_modified'])}")
+    statement = ("Human contribution, as recorded in the signed chain: " + "; ".join(contributions) + "."
+                 if contributions else "The signed chain records no human authorship or modification of the released asset.")
+    process = [e for e in run.events if e.type not in ("work.created", "attestation", "release")]
+    contemporaneous = bool(process) and all(profile.grades[e.seq] != "C" for e in process)
+    ddex = None
+    if profile.shares is not None:
+        human = profile.shares["human_authored"] + profile.shares["human_modified"]
+        ddex = "None" if not ai_released else ("All" if human == 0 else "Partly")
+    return {
+        "us": {"human_contribution_statement": statement, "ai_material_to_disclaim": disclaim},
+        "cn": {"checklist": [
+            {"item": "contemporaneous_process_records", "met": contemporaneous},
+            {"item": "instructions_given", "met": any("prompt" in e.private_fields for e in run.events
+                                                      if e.type == "generation")},
+            {"item": "selection", "met": bool(counts.get("selection"))},
+            {"item": "modification", "met": bool(counts.get("human-edit"))},
+            {"item": "ai_label", "met": bool(counts.get("label"))},
+        ]},
+        "eu": {"art50_machine_readable_marking": bool(counts.get("label"))},
+        "ddex": {"contains_ai": ddex},
+    }
