@@ -55,8 +55,9 @@ def decode_float_free_map(data: bytes, *, what: str, code: str = "cbor.malformed
     The outcome is always :func:`decode`'s; only the cost differs.
     """
     value = decode_lenient_order(data, what=what, code=code, check_model=False)
-    if (type(value) is dict and tuple(value) in top_level_orders and _ordered_and_float_free(value)
-            and cbor2.dumps(value) == data):
+    # The top level's order is settled by the set lookup; only its values need the walk.
+    if (type(value) is dict and tuple(value) in top_level_orders
+            and _ordered_and_float_free(list(value.values())) and cbor2.dumps(value) == data):
         return value
     if _dumps(value) != data:
         raise NonCanonical("cbor.noncanonical", f"{what} is not deterministically encoded CBOR")

@@ -8,6 +8,7 @@ in deterministic CBOR. The protected header is the deterministic encoding of
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,6 +216,12 @@ def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, cod
         VerificationFailure: ``code`` for any reason the signature does not verify.
     """
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        _public_key(public_key).verify(signature, message)
     except (InvalidSignature, ValueError) as e:
         raise VerificationFailure(code, "signature does not verify") from e
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    """Key objects are immutable; the events of one signer share one."""
+    return Ed25519PublicKey.from_public_bytes(raw)
