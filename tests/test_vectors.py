@@ -75,3 +75,11 @@ def test_fast_payload_path_agrees_with_canonical_decode() -> None:
     with pytest.raises(CodedError):
         cbor.decode_float_free_map(unsorted_nested, what="t", top_level_orders=orders)
     assert cbor.decode(bytes.fromhex("a2616101616282" "01" "a2" "6178" "02" "627979" "03"), what="t")
+
+
+@pytest.mark.parametrize("length", range(0, 8))
+def test_short_envelopes_are_coded_errors(length: int) -> None:
+    valid = bytes.fromhex(DATA["chain"][1]["envelope"])
+    for prefix in (valid[:length], b"\xd2\x84\x58"[:length], b"\xd2\x84\x58\x30"[:length]):
+        with pytest.raises(CodedError):
+            verify_event(prefix)

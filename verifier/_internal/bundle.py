@@ -66,13 +66,21 @@ class Item:
 
 
 class ItemReader:
-    """Reads bundle items one at a time, checking lengths before reading (spec/bundle.md §3)."""
+    """Reads bundle items one at a time, checking lengths before reading (spec/bundle.md §3).
+
+    Reads the file in blocks of 1 MiB and slices items out of them; an item larger than the
+    block is read on its own. Memory: one block plus the largest item.
+    """
+
+    BLOCK = 1 << 20
 
     def __init__(self, handle: BinaryIO, size: int) -> None:
         if size > MAX_BUNDLE_SIZE:
             raise MalformedBundle("bundle.too_large", f"bundle is over {MAX_BUNDLE_SIZE} bytes")
         self._handle = handle
-        self._remaining = size
+        self._remaining = size  # bytes of the file not yet handed out as items
+        self._buffer = b""
+        self._offset = 0
         self.items_read = 0
 
     @property
@@ -105,13 +113,30 @@ class ItemReader:
         return Item(first + extra, content)
 
     def _take(self, count: int) -> bytes:
-        if count > self._remaining:
+        if count > self._remaining:  # checked before any read or allocation
             raise MalformedBundle("bundle.truncated",
                                   f"bundle ends {count - self._remaining} bytes early (item {self.items_read})")
+        end = self._offset + count
+        if end <= len(self._buffer):
+            data = self._buffer[self._offset:end]
+            self._offset = end
+        else:
+            data = self._buffer[self._offset:]
+            need = count - len(data)
+            if need > self.BLOCK:
+                data += self._read_exactly(need)
+                self._buffer, self._offset = b"", 0
+            else:
+                self._buffer = self._read_exactly(min(self.BLOCK, self._remaining - len(data)))
+                data += self._buffer[:need]
+                self._offset = need
+        self._remaining -= count
+        return data
+
+    def _read_exactly(self, count: int) -> bytes:
         data = self._handle.read(count)
         if len(data) != count:
-            raise MalformedBundle("bundle.truncated", "bundle ends early")
-        self._remaining -= count
+            raise MalformedBundle("bundle.truncated", "bundle ends early (the file changed while being read)")
         return data
 
 

@@ -160,6 +160,14 @@ def _parse_sign1_exact(envelope: bytes) -> Sign1 | None:
     # slow way, which says precisely what is wrong.
     if envelope[:2] != b"\xd2\x84":
         return None
+    if len(envelope) > 4 and envelope[2] == 0x58 and envelope[3] >= 24:  # common: a 24–255-byte header
+        end = 4 + envelope[3]
+        if envelope[end:end + 1] == b"\xa0":
+            second = read_bstr(envelope, end + 1)
+            if second is not None and envelope[second[1]:second[1] + 2] == b"\x58\x40" \
+                    and len(envelope) == second[1] + 66:
+                return Sign1(envelope[4:end], second[0], envelope[second[1] + 2:])
+        return None
     first = read_bstr(envelope, 2)
     if first is None or envelope[first[1]:first[1] + 1] != b"\xa0":
         return None

@@ -67,7 +67,7 @@ class EventSummary:
     time: int
     occurred: int | None
     signer: bytes
-    body: dict[str, Any]
+    body: Mapping[str, Any]
     private_fields: tuple[str, ...]
     disclosed: dict[str, str]
 
@@ -110,9 +110,9 @@ def summarise(signed: SignedEvent, disclosures: list[Any]) -> EventSummary:
             raise VerificationFailure("disclosure.malformed", "disclosures must be sorted by field, once each",
                                       event=payload.seq)
         disclosed[name] = value
+    # The body was decoded for this event alone: the summary can hold it without a copy.
     return EventSummary(signed.hash, payload.seq, payload.type, payload.work, payload.prev, payload.time,
-                        payload.occurred, payload.signer, dict(payload.body), tuple(sorted(payload.commitments)),
-                        disclosed)
+                        payload.occurred, payload.signer, payload.body, tuple(payload.commitments), disclosed)
 
 
 def _split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
