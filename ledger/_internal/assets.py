@@ -7,30 +7,17 @@ duration comes from STREAMINFO. Any other file takes a duration given by the cal
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from verifier._internal.errors import ProvenoteError
-
-_CHUNK = 1 << 20
+from verifier._internal.files import sha256_file
 
 
 class AssetError(ProvenoteError):
     """A file could not be read or described (exit 2)."""
-
-
-def sha256_file(path: Path) -> tuple[bytes, int]:
-    """Stream a file once: its SHA-256 and size."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while block := handle.read(_CHUNK):
-            digest.update(block)
-            size += len(block)
-    return digest.digest(), size
 
 
 def _wav_duration_ms(handle: BinaryIO) -> int | None:

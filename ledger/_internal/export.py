@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger._internal.assets import sha256_file
 from ledger._internal.keystore import Signer
 from ledger._internal.store import Ledger, LedgerError
 from verifier._internal import cbor, cose
 from verifier._internal.bundle import MAGIC, TrailerClaims, frame, trailer_header
+from verifier._internal.files import scan_by_hash
 from verifier._internal.format import (
     BUNDLE_DIGEST_PREFIX,
     BUNDLE_HEADER_PREFIX,
@@ -143,17 +143,5 @@ def _find_assets(directory: Path, wanted: dict[bytes, dict[str, Any]]) -> dict[b
     """Files in ``directory`` (recursively) whose bytes hash to a wanted asset."""
     if not directory.is_dir():
         raise LedgerError(f"--assets-from {directory} is not a directory")
-    sizes = {asset["size"] for asset in wanted.values()}
-    found: dict[bytes, Path] = {}
-    for root, _dirs, files in os.walk(directory):
-        for name in sorted(files):
-            path = Path(root) / name
-            try:
-                if path.stat().st_size not in sizes:
-                    continue
-                file_hash, _ = sha256_file(path)
-            except OSError:
-                continue
-            if file_hash in wanted:
-                found.setdefault(file_hash, path)
-    return found
+    by_hash, _ = scan_by_hash(directory, {asset["size"] for asset in wanted.values()})
+    return {digest: path for digest, path in by_hash.items() if digest in wanted}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,6 +20,7 @@ from verifier._internal import bundle, cbor, cose
 from verifier._internal.chain import ChainChecker
 from verifier._internal.errors import CodedError, MalformedBundle, UntrustedDataError, VerificationFailure
 from verifier._internal.event import SignedEvent, check_disclosure, parse_event
+from verifier._internal.files import scan_by_hash
 from verifier._internal.format import (
     BUNDLE_DIGEST_PREFIX,
     BUNDLE_HEADER_PREFIX,
@@ -458,19 +458,7 @@ class _Run:
         return bytes(digest)
 
     def _check_asset_dir(self, directory: Path) -> None:
-        wanted = {asset["size"] for asset in self.referenced_assets.values()}  # hash only files of these sizes
-        found: dict[bytes, Path] = {}
-        by_name: dict[str, Path] = {}
-        for root, _dirs, files in os.walk(directory):
-            for name in files:
-                path = Path(root) / name
-                by_name.setdefault(name, path)
-                try:
-                    size = path.stat().st_size
-                    if size in wanted:
-                        found.setdefault(_sha256_file(path), path)
-                except OSError:
-                    continue
+        found, by_name = scan_by_hash(directory, {asset["size"] for asset in self.referenced_assets.values()})
         for digest, asset in sorted(self.referenced_assets.items()):
             if digest in found:
                 self.report.assets_checked += 1
@@ -541,10 +529,3 @@ class _Run:
                             "key.untrusted", None,
                             f"signer {signer.name or '?'} ({key_id(signer.public_key).hex()[:16]}) is not trusted"))
 
-
-def _sha256_file(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.digest()

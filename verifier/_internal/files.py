@@ -1,0 +1,40 @@
+"""Asset files on disk: streaming SHA-256 and finding files by hash. The only I/O helpers the
+verifier has; the writer (ledger/) uses them too."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Collection
+from pathlib import Path
+
+_BLOCK = 1 << 20
+
+
+def sha256_file(path: Path) -> tuple[bytes, int]:
+    """Stream a file once: its SHA-256 (no prefix, as ``sha256sum`` computes it) and size."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return digest.digest(), size
+
+
+def scan_by_hash(directory: Path, sizes: Collection[int]) -> tuple[dict[bytes, Path], dict[str, Path]]:
+    """Walk ``directory`` in sorted order. Returns the files whose size is in ``sizes`` keyed by
+    their SHA-256 (only those are hashed; the first path wins), and every file by its name."""
+    by_hash: dict[bytes, Path] = {}
+    by_name: dict[str, Path] = {}
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            by_name.setdefault(name, path)
+            try:
+                if path.stat().st_size in sizes:
+                    by_hash.setdefault(sha256_file(path)[0], path)
+            except OSError:
+                continue
+    return by_hash, by_name
