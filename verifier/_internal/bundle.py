@@ -83,10 +83,6 @@ class ItemReader:
         self._offset = 0
         self.items_read = 0
 
-    @property
-    def at_end(self) -> bool:
-        return self._remaining == 0
-
     def __iter__(self) -> Iterator[Item]:
         while self._remaining:
             yield self.read()

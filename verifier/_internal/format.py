@@ -52,7 +52,3 @@ def key_id(public_key: bytes) -> KeyId:
     """Key id of a raw Ed25519 public key: SHA-256 of its 32 bytes (the issue's choice)."""
     return KeyId(hashlib.sha256(public_key).digest())
 
-
-def hexs(value: bytes) -> str:
-    """Lowercase hex, the only way hashes and keys are printed."""
-    return value.hex()

@@ -131,12 +131,20 @@ class _Analysis:
             for asset in output_assets(event.type, event.body):
                 self.producer.setdefault(asset["sha256"], event)
         self._ai_memo: dict[bytes, bool] = {}
+        # Who attests each event: built once (looking it up per event would be quadratic).
+        self._attesters: dict[bytes, list[bytes]] = {}
+        for attestation in self.events:
+            if attestation.type != "attestation":
+                continue
+            target = self.by_hash.get(attestation.body["about"])
+            if target is not None and attestation.signer != target.signer:
+                self._attesters.setdefault(target.hash, []).append(attestation.signer)
 
     # Grades (spec §3) ---------------------------------------------------------------------
 
     def attesters(self, event: Event) -> list[bytes]:
-        return [a.signer for a in self.events
-                if a.type == "attestation" and a.body.get("about") == event.hash and a.signer != event.signer]
+        """Keys other than the event's signer that signed an attestation about it."""
+        return self._attesters.get(event.hash, [])
 
     def grade(self, event: Event) -> str:
         if self.trusted is not None and any(k in self.trusted for k in self.attesters(event)):

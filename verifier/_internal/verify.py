@@ -82,16 +82,6 @@ class Finding:
         return {"code": self.code, "event": self.event, "message": self.message}
 
 
-def check_event_record(content: bytes) -> EventSummary:
-    """Steps V3–V5 and V7 for one event record (pure; runs in worker processes).
-
-    Raises: CodedError with the event's seq where known.
-    """
-    signed, disclosures = parse_event_record(content)
-    signed.verify_signature()
-    return summarise(signed, disclosures)
-
-
 def parse_event_record(content: bytes) -> tuple[SignedEvent, list[Any]]:
     """Steps V3 and V5 for one event record: everything but the signature and disclosures."""
     envelope, disclosures = _split_event_record(content)
@@ -140,9 +130,9 @@ def _split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
 
 
 def _check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
-    """:func:`check_event_record` for a chunk, in three passes — parse all, verify all
-    signatures in one tight loop (the primitive's code and tables stay hot in the CPU caches),
-    then summarise — with the same results as one record at a time."""
+    """Steps V3–V5 and V7 for a chunk of event records (pure; runs in worker processes), in three
+    passes — parse all, verify all signatures in one tight loop (the primitive's code and tables
+    stay hot in the CPU caches), then summarise. A record that fails gives a Finding in its place."""
     Parsed = tuple[SignedEvent, list[Any]] | Finding
     parsed: list[Parsed] = []
     for content in contents:
