@@ -98,7 +98,7 @@ def render_text(report: Report) -> str:
     for signer in report.signers:
         mark = {None: "", True: "  [trusted]", False: "  [NOT trusted]"}[signer.trusted]
         lines.append(f"signer  {signer.name or '?'} ({signer.role or '?'}) "
-                     f"{key_id(signer.public_key).hex()[:16]}  {signer.events} events{mark}")
+                     f"{key_id(signer.public_key).hex()[:16]}  {signer.events} event{'' if signer.events == 1 else 's'}{mark}")
     if report.exporter is not None:
         lines.append(f"export  signed by {report.exporter.name} ({report.exporter.role})")
     if report.disclosed or report.withheld:
