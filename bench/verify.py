@@ -76,14 +76,14 @@ def signed_material(bundle: Path) -> SignedMaterial:
 
     from verifier._internal import bundle as codec
     from verifier._internal.event import parse_event
-    from verifier._internal.verify import _split_event_record
+    from verifier._internal.records import split_event_record
 
     data = bundle.read_bytes()
     keys: dict[bytes, Ed25519PublicKey] = {}
     material = []
     for item in codec.ItemReader(io.BytesIO(data), len(data)):
         if item.content.startswith(b"\x83\x65event"):
-            signed = parse_event(_split_event_record(item.content)[0])
+            signed = parse_event(split_event_record(item.content)[0])
             signer = signed.payload.signer
             key = keys.setdefault(signer, Ed25519PublicKey.from_public_bytes(signer))
             material.append((key, signed.signature, signed.signed_bytes()))

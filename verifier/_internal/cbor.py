@@ -57,14 +57,16 @@ def decode_float_free_map(data: bytes, *, what: str, code: str = "cbor.malformed
     value = decode_lenient_order(data, what=what, code=code, check_model=False)
     # The top level's order is settled by the set lookup; only its values need the walk.
     if (type(value) is dict and tuple(value) in top_level_orders
-            and _ordered_and_float_free(list(value.values())) and cbor2.dumps(value) == data):
+            and ordered_and_float_free(list(value.values())) and cbor2.dumps(value) == data):
         return value
     if _dumps(value) != data:
         raise NonCanonical("cbor.noncanonical", f"{what} is not deterministically encoded CBOR")
     return value
 
 
-def _ordered_and_float_free(value: Any) -> bool:
+def ordered_and_float_free(value: Any) -> bool:
+    """Whether every map in ``value`` has ASCII text keys in deterministic order and no float
+    occurs anywhere: the precondition under which cbor2's plain encoder is deterministic."""
     # Containers only recurse; scalars are checked in the loop (no call per scalar).
     kind = type(value)
     if kind is dict:
@@ -83,7 +85,7 @@ def _ordered_and_float_free(value: Any) -> bool:
         item_kind = type(item)
         if item_kind is float:
             return False
-        if (item_kind is dict or item_kind is list) and not _ordered_and_float_free(item):
+        if (item_kind is dict or item_kind is list) and not ordered_and_float_free(item):
             return False
     return True
 

@@ -33,9 +33,10 @@ MAX_ENVELOPE_SIZE = 1 << 20
 
 _PAYLOAD_KEYS = frozenset({"v", "type", "work", "seq", "prev", "time", "occurred", "signer", "body",
                            "commitments"})
+_REQUIRED_PAYLOAD_KEYS = frozenset({"v", "type", "seq", "time", "signer", "body", "commitments"})
 _KEY_ORDER = ("v", "seq", "body", "prev", "time", "type", "work", "signer", "occurred", "commitments")
 #: The deterministic key orders a payload may have (genesis or not, with or without occurred).
-_PAYLOAD_KEY_ORDERS = frozenset(
+PAYLOAD_KEY_ORDERS = frozenset(
     tuple(k for k in _KEY_ORDER if k not in absent)
     for absent in ((), ("occurred",), ("work", "prev"), ("work", "prev", "occurred"))
 )
@@ -68,29 +69,10 @@ class EventPayload:
 
     def __post_init__(self) -> None:
         try:
-            self._check()
+            check_payload_rules(self.version, self.type, self.work, self.seq, self.prev, self.time,
+                                self.occurred, self.body, self.commitments)
         except SchemaError as e:
             raise VerificationFailure("event.schema_invalid", str(e), event=self.seq) from e
-
-    def _check(self) -> None:
-        if self.version != FORMAT_VERSION:
-            raise SchemaError(f"format version {self.version} is not supported (want {FORMAT_VERSION})")
-        if self.type in RESERVED_TYPES:
-            raise SchemaError(f"event type {self.type} is reserved and not part of format v1")
-        spec = EVENT_TYPES.get(self.type)
-        if spec is None:
-            raise SchemaError(f"unknown event type {self.type!r}")
-        genesis = self.type == GENESIS_TYPE
-        if genesis != (self.seq == 0):
-            raise SchemaError("seq 0 is the work.created event and only it")
-        if genesis != (self.work is None) or genesis != (self.prev is None):
-            raise SchemaError("work and prev are absent in the genesis event and present otherwise")
-        if self.occurred is not None and self.occurred > self.time:
-            raise SchemaError("occurred must not be later than the recorded time")
-        for name, digest in self.commitments.items():
-            if type(name) is not str or type(digest) is not bytes or len(digest) != DIGEST_SIZE:
-                raise SchemaError("commitments must map field names to 32-byte digests")
-        spec.check_body(self.body, frozenset(self.commitments))
 
     @property
     def key_id(self) -> KeyId:
@@ -131,28 +113,71 @@ class EventPayload:
         Raises:
             VerificationFailure: ``event.schema_invalid`` naming what is wrong.
         """
-        if type(value) is not dict:
-            raise VerificationFailure("event.schema_invalid", "payload must be a map")
-        unknown = set(value) - _PAYLOAD_KEYS
-        missing = {"v", "type", "seq", "time", "signer", "body", "commitments"} - set(value)
-        if unknown or missing:
-            raise VerificationFailure(
-                "event.schema_invalid",
-                f"payload keys wrong (unknown {sorted(map(str, unknown))}, missing {sorted(missing)})",
-            )
-        version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
-        work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
-        signer, body, commitments = value["signer"], value["body"], value["commitments"]
-        if (type(version) is not int or type(type_name) is not str or not _is_u64(seq)
-                or not _is_u64(time) or (occurred is not None and not _is_u64(occurred))
-                or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
-                or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
-                or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
-                or type(body) is not dict or type(commitments) is not dict):
-            raise VerificationFailure("event.schema_invalid", "payload fields have the wrong types")
-        return cls(version, type_name, WorkId(work) if work is not None else None, seq,
-                   EventHash(prev) if prev is not None else None, time, occurred, signer, body,
-                   commitments)
+        return cls(*payload_fields(value))
+
+
+PayloadFields = tuple[int, str, WorkId | None, int, EventHash | None, int, int | None, bytes,
+                      dict[str, Any], dict[str, Any]]
+
+
+def payload_fields(value: Any) -> PayloadFields:
+    """The ten fields of a decoded payload map, each of its CDDL type (step V4.5, first half),
+    in :class:`EventPayload`'s order. The rules between them are :func:`check_payload_rules`.
+
+    Raises:
+        VerificationFailure: ``event.schema_invalid`` naming what is wrong.
+    """
+    if type(value) is not dict:
+        raise VerificationFailure("event.schema_invalid", "payload must be a map")
+    unknown = set(value) - _PAYLOAD_KEYS
+    missing = _REQUIRED_PAYLOAD_KEYS - set(value)
+    if unknown or missing:
+        raise VerificationFailure(
+            "event.schema_invalid",
+            f"payload keys wrong (unknown {sorted(map(str, unknown))}, missing {sorted(missing)})",
+        )
+    version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
+    work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
+    signer, body, commitments = value["signer"], value["body"], value["commitments"]
+    if (type(version) is not int or type(type_name) is not str or not _is_u64(seq)
+            or not _is_u64(time) or (occurred is not None and not _is_u64(occurred))
+            or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
+            or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
+            or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
+            or type(body) is not dict or type(commitments) is not dict):
+        raise VerificationFailure("event.schema_invalid", "payload fields have the wrong types")
+    return (version, type_name, WorkId(work) if work is not None else None, seq,
+            EventHash(prev) if prev is not None else None, time, occurred, signer, body, commitments)
+
+
+def check_payload_rules(version: int, type_name: str, work: WorkId | None, seq: int, prev: EventHash | None,
+                        time: int, occurred: int | None, body: Mapping[str, Any],
+                        commitments: Mapping[str, bytes]) -> None:
+    """The rules of a payload whose fields have their types (step V4.5, second half): format
+    version, a known type, genesis at seq 0 only, occurred not after time, commitments, and the
+    body against its type's schema.
+
+    Raises:
+        SchemaError: naming the first rule broken.
+    """
+    if version != FORMAT_VERSION:
+        raise SchemaError(f"format version {version} is not supported (want {FORMAT_VERSION})")
+    if type_name in RESERVED_TYPES:
+        raise SchemaError(f"event type {type_name} is reserved and not part of format v1")
+    spec = EVENT_TYPES.get(type_name)
+    if spec is None:
+        raise SchemaError(f"unknown event type {type_name!r}")
+    genesis = type_name == GENESIS_TYPE
+    if genesis != (seq == 0):
+        raise SchemaError("seq 0 is the work.created event and only it")
+    if genesis != (work is None) or genesis != (prev is None):
+        raise SchemaError("work and prev are absent in the genesis event and present otherwise")
+    if occurred is not None and occurred > time:
+        raise SchemaError("occurred must not be later than the recorded time")
+    for name, digest in commitments.items():
+        if type(name) is not str or type(digest) is not bytes or len(digest) != DIGEST_SIZE:
+            raise SchemaError("commitments must map field names to 32-byte digests")
+    spec.check_body(body, frozenset(commitments))
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +226,7 @@ def parse_event(envelope: bytes) -> SignedEvent:
         # The payload's schema (EventPayload) checks the type of every value it admits, which
         # implies the data model of spec/format.md §2, so the generic walk is not repeated here.
         payload_value = cbor.decode_float_free_map(sign1.payload, what="event payload",
-                                                   top_level_orders=_PAYLOAD_KEY_ORDERS)
+                                                   top_level_orders=PAYLOAD_KEY_ORDERS)
     except cbor.NonCanonical as e:
         raise VerificationFailure("event.noncanonical", e.message) from e
     except UntrustedDataError as e:
@@ -242,23 +267,21 @@ def disclosure_digest(salt: bytes, field_name: str, value: str) -> bytes:
     return commitment(encode_disclosure(salt, field_name, value))
 
 
-def check_disclosure(payload: EventPayload, disclosure: Any) -> tuple[str, str]:
+def check_disclosure(commitments: Mapping[str, bytes], seq: int, disclosure: Any) -> tuple[str, str]:
     """Check one disclosure ``[salt, field, value]`` against an event's commitments (V6).
 
     Returns: the field name and the disclosed plaintext.
-    Raises: VerificationFailure ``disclosure.malformed`` or ``disclosure.mismatch``.
+    Raises: VerificationFailure ``disclosure.malformed`` or ``disclosure.mismatch`` (for event ``seq``).
     """
     if (type(disclosure) is not list or len(disclosure) != 3 or type(disclosure[0]) is not bytes
             or len(disclosure[0]) != SALT_SIZE or type(disclosure[1]) is not str
             or type(disclosure[2]) is not str):
-        raise VerificationFailure("disclosure.malformed", "a disclosure is [salt(16), field, text]",
-                                  event=payload.seq)
+        raise VerificationFailure("disclosure.malformed", "a disclosure is [salt(16), field, text]", event=seq)
     salt, name, value = disclosure
-    expected = payload.commitments.get(name)
+    expected = commitments.get(name)
     if expected is None:
-        raise VerificationFailure("disclosure.mismatch", f"event commits to no field {name!r}",
-                                  event=payload.seq)
+        raise VerificationFailure("disclosure.mismatch", f"event commits to no field {name!r}", event=seq)
     if disclosure_digest(salt, name, value) != expected:
         raise VerificationFailure("disclosure.mismatch", f"disclosed {name} does not match its commitment",
-                                  event=payload.seq)
+                                  event=seq)
     return name, value

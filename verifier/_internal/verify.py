@@ -16,28 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier._internal import bundle, cbor, cose
+from verifier._internal import bundle
 from verifier._internal.chain import ChainChecker
-from verifier._internal.errors import CodedError, MalformedBundle, UntrustedDataError, VerificationFailure
-from verifier._internal.event import SignedEvent, check_disclosure, parse_event
+from verifier._internal.errors import MalformedBundle, VerificationFailure
 from verifier._internal.files import scan_by_hash
 from verifier._internal.format import (
     BUNDLE_DIGEST_PREFIX,
     BUNDLE_HEADER_PREFIX,
     DIGEST_SIZE,
-    EventHash,
     KeyId,
     WorkId,
     key_id,
 )
 from verifier._internal.involvement import METHOD, Profile, analyse
+from verifier._internal.records import EVENT_RECORD_PREFIX, EventSummary, Finding, check_chunk
 from verifier._internal.types import input_assets, output_assets
 
 VERIFIER_VERSION = "0.1.0"
 SPEC_VERSION = "provenote-format/1"
 CHUNK = 256  # event records per unit of work
 MAX_FINDINGS = 200  # errors listed in full; the rest are counted
-_EVENT_PREFIX = b"\x83\x65event"  # a record ["event", …] of three items starts so
 
 #: (step, name, error-code prefixes that fail it) — spec/verification.md.
 CHECKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -53,111 +51,6 @@ CHECKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("V8", "embedded and supplied assets against their hashes", ("asset.",)),
     ("V9", "trailer: signature, counts, head and digest", ("bundle.trailer", "bundle.trailing_data")),
 )
-
-
-@dataclass(slots=True)
-class EventSummary:
-    """What the sequential checks and the analysis need of one verified event."""
-
-    hash: EventHash
-    seq: int
-    type: str
-    work: WorkId | None
-    prev: EventHash | None
-    time: int
-    occurred: int | None
-    signer: bytes
-    body: Mapping[str, Any]
-    private_fields: tuple[str, ...]
-    disclosed: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    event: int | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "event": self.event, "message": self.message}
-
-
-def parse_event_record(content: bytes) -> tuple[SignedEvent, list[Any]]:
-    """Steps V3 and V5 for one event record: everything but the signature and disclosures."""
-    envelope, disclosures = _split_event_record(content)
-    return parse_event(envelope), disclosures
-
-
-def summarise(signed: SignedEvent, disclosures: list[Any]) -> EventSummary:
-    """Step V7 (disclosures) and the summary the sequential checks need."""
-    payload = signed.payload
-    disclosed: dict[str, str] = {}
-    if len(disclosures) > bundle.MAX_DISCLOSURES:
-        raise VerificationFailure("disclosure.malformed", "too many disclosures", event=payload.seq)
-    for disclosure in disclosures:
-        name, value = check_disclosure(payload, disclosure)
-        if disclosed and name <= max(disclosed):
-            raise VerificationFailure("disclosure.malformed", "disclosures must be sorted by field, once each",
-                                      event=payload.seq)
-        disclosed[name] = value
-    # The body was decoded for this event alone: the summary can hold it without a copy.
-    return EventSummary(signed.hash, payload.seq, payload.type, payload.work, payload.prev, payload.time,
-                        payload.occurred, payload.signer, payload.body, tuple(payload.commitments), disclosed)
-
-
-def _split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
-    """``["event", envelope, disclosures]`` → its parts (V3). The deterministic encoding begins
-    ``83 65 "event"`` and a shortest-form byte string; the disclosures are checked strictly.
-
-    Raises: MalformedBundle ``bundle.malformed`` / ``bundle.too_large``.
-    """
-    if len(content) > bundle.MAX_RECORD_SIZE["event"]:
-        raise MalformedBundle("bundle.too_large", "event record is over the limit")
-    envelope = cose.read_bstr(content, len(_EVENT_PREFIX)) if content.startswith(_EVENT_PREFIX) else None
-    if envelope is None:
-        kind, _record = bundle.decode_record(content)  # to say precisely what is wrong
-        raise MalformedBundle("bundle.malformed", f"an event record is [\"event\", envelope, disclosures], not {kind}")
-    rest = content[envelope[1]:]
-    if rest == b"\x80":
-        return envelope[0], []
-    try:
-        disclosures = cbor.decode(rest, what="disclosures")
-    except UntrustedDataError as e:
-        raise MalformedBundle("bundle.malformed", e.message) from e
-    if type(disclosures) is not list:
-        raise MalformedBundle("bundle.malformed", "an event record's disclosures are an array")
-    return envelope[0], disclosures
-
-
-def _check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
-    """Steps V3–V5 and V7 for a chunk of event records (pure; runs in worker processes), in three
-    passes — parse all, verify all signatures in one tight loop (the primitive's code and tables
-    stay hot in the CPU caches), then summarise. A record that fails gives a Finding in its place."""
-    Parsed = tuple[SignedEvent, list[Any]] | Finding
-    parsed: list[Parsed] = []
-    for content in contents:
-        try:
-            parsed.append(parse_event_record(content))
-        except CodedError as e:
-            parsed.append(Finding(e.code, e.event, e.message))
-    verified: list[Parsed] = []
-    for item in parsed:
-        if not isinstance(item, Finding):
-            try:
-                item[0].verify_signature()
-            except CodedError as e:
-                item = Finding(e.code, e.event, e.message)
-        verified.append(item)
-    results: list[EventSummary | Finding] = []
-    for item in verified:
-        if isinstance(item, Finding):
-            results.append(item)
-            continue
-        try:
-            results.append(summarise(*item))
-        except CodedError as e:
-            results.append(Finding(e.code, e.event, e.message))
-    return results
 
 
 @dataclass
@@ -312,7 +205,7 @@ class _Run:
                     self.error("bundle.trailing_data", "bytes follow the trailer")
                     self._drain_rest()
                     break
-                if phase == 2 and content.startswith(_EVENT_PREFIX):
+                if phase == 2 and content.startswith(EVENT_RECORD_PREFIX):
                     self.digest.update(raw)
                     self._queue_event(content)
                     continue
@@ -379,12 +272,12 @@ class _Run:
         if self.batch:
             chunk, self.batch = self.batch, []
             if self.config.jobs == 1:
-                self._consume(_check_chunk(chunk))
+                self._consume(check_chunk(chunk))
             else:
                 if self.pool is None:
                     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
                     self.pool = ProcessPoolExecutor(self.config.jobs, mp_context=multiprocessing.get_context(method))
-                self.pending.append(self.pool.submit(_check_chunk, chunk))
+                self.pending.append(self.pool.submit(check_chunk, chunk))
         limit = 0 if final else 2 * self.config.jobs
         while len(self.pending) > limit:
             self._consume(self.pending.popleft().result())

@@ -1,0 +1,243 @@
+"""The verifier's two paths for event records (verifier/_internal/records.py) give one outcome.
+
+The lean path must take the common valid records (else the verifier is slow, not wrong), and
+must never accept a record the reference path rejects or summarise one differently (that
+would be wrong). These tests compare the two on valid records of every type, on mutated
+records, and on correctly signed payloads in non-deterministic encodings.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+from typing import Any
+
+import cbor2
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from ledger import DraftBuilder, EventDraft, Ledger
+from ledger._internal.export import DisclosureRequest, export_bundle
+from tests.helpers import fixed_signer, write_wav
+from verifier._internal import bundle, cose, records
+from verifier._internal.errors import CodedError
+from verifier._internal.records import EventSummary, Finding
+
+ALICE = fixed_signer(11, "alice", "composer")
+BOB = fixed_signer(12, "bob", "producer")
+SIGNERS = {s.info.public_key: s for s in (ALICE, BOB)}
+
+
+def _event_records(tmp: Path) -> list[bytes]:
+    """The event records of a bundle with every event type, floats, occurred times and disclosures."""
+    audio = tmp / "audio"
+    audio.mkdir()
+    gen, alt, edit, vocals = (write_wav(audio / f"{n}.wav", 0.25, seed=i)
+                              for i, n in enumerate(("gen", "alt", "edit", "vocals")))
+    with Ledger.init(tmp / "ledger") as book:
+        work = book.create_work(ALICE, "Records", isrc="USRC17607839").work
+        b = DraftBuilder(book)
+        first = book.append(work, ALICE, b.draft("generation", {"model": "m", "outputs": [b.asset(gen), b.asset(alt)],
+                                                                "seed": -3, "provider": "p"},
+                                                 {"prompt": "night market", "lyrics": "la"}, None)).hash
+        book.append(work, ALICE, b.draft("parameter-edit", {"of": first, "params": {"tempo": 92.5, "key": "Am",
+                                                                                        "swing": True},
+                                                            "outputs": [b.asset(alt)]}, {}, None))
+        book.append(work, ALICE, b.draft("generation", {"model": "m", "outputs": [b.asset(gen)],
+                                                        "params": {"steps": 40}}, {}, None))
+        book.append(work, BOB, b.draft("selection", {"candidates": [b.asset(gen), b.asset(alt)],
+                                                     "chosen": b.asset(gen)}, {"reason": "warmer"}, None))
+        book.append(work, BOB, b.draft("human-edit", {"inputs": [b.asset(gen)], "output": b.asset(edit),
+                                                      "kind": "melody", "segments": [[0, 120], [200, 250]],
+                                                      "stems": ["lead"], "minutes": 30},
+                                       {"note": "hook"}, 1_700_000_000_000_000))
+        book.append(work, BOB, b.draft("human-input", {"output": b.asset(vocals), "layer": "vocals"}, {}, None))
+        book.append(work, ALICE, b.draft("assist", {"tool": "t", "function": "f", "inputs": [b.asset(edit)],
+                                                    "outputs": [b.asset(edit)]}, {}, None))
+        book.append(work, ALICE, b.draft("import", {"output": b.asset(alt), "source": "library"}, {}, None))
+        book.append(work, ALICE, b.draft("release", {"asset": b.asset(edit)}, {}, None))
+        book.append(work, BOB, b.draft("attestation", {"about": first, "statement": "seen"}, {}, None))
+        book.append_batch(work, ALICE, [EventDraft("note", {}, {"text": f"n{i}"}) for i in range(3)])
+        out = tmp / "all.bundle"
+        export_bundle(book, work, ALICE, out, disclose=DisclosureRequest(fields=frozenset({"prompt", "text",
+                                                                                          "lyrics"})))
+    data = out.read_bytes()
+    return [item.content for item in bundle.ItemReader(io.BytesIO(data), len(data))
+            if item.content.startswith(records.EVENT_RECORD_PREFIX)]
+
+
+@pytest.fixture(scope="module")
+def event_records(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    return _event_records(tmp_path_factory.mktemp("records"))
+
+
+def _reference_without_signature(content: bytes) -> EventSummary | Finding:
+    try:
+        signed, disclosures = records.parse_event_record(content)
+        return records.summarise(signed, disclosures)
+    except CodedError as e:
+        return Finding(e.code, e.event, e.message)
+
+
+def _assert_lean_agrees(content: bytes) -> bool:
+    """If the lean path accepts, the reference path accepts with the same summary, signature
+    and signed bytes. Returns whether the lean path accepted."""
+    lean = records._lean_check(content)
+    if lean is None:
+        return False
+    summary, public_key, signature, message = lean
+    reference = _reference_without_signature(content)
+    assert isinstance(reference, EventSummary), f"lean path accepted what the reference rejects: {reference}"
+    assert summary == reference
+    signed, _ = records.parse_event_record(content)
+    assert (signature, message) == (signed.signature, signed.signed_bytes())
+    assert public_key.public_bytes_raw() == signed.payload.signer
+    return True
+
+
+def test_lean_path_takes_valid_records_and_agrees(event_records: list[bytes]) -> None:
+    taken = [_assert_lean_agrees(content) for content in event_records]
+    types = [_reference_without_signature(c).type for c in event_records]  # type: ignore[union-attr]
+    # Only the parameter edit (floats in params) is left to the reference path.
+    assert [t for t, lean in zip(types, taken, strict=True) if not lean] == ["parameter-edit"]
+    assert len(types) == 14
+    results = records.check_chunk(event_records)
+    assert all(isinstance(r, EventSummary) for r in results)
+    assert results == [records._reference_check(c) for c in event_records]
+
+
+def test_a_bad_signature_is_found_on_the_lean_path(event_records: list[bytes]) -> None:
+    content = event_records[-1]
+    bad = content[:-70] + bytes([content[-70] ^ 1]) + content[-69:]  # a byte of the signature
+    assert records._lean_check(bad) is not None
+    assert records.check_chunk([bad]) == [records._reference_check(bad)]
+    assert records.check_chunk([bad])[0] == Finding("event.signature_invalid", 13, "signature does not verify")
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_records_get_one_outcome(event_records: list[bytes], data: st.DataObject) -> None:
+    content = data.draw(st.sampled_from(event_records))
+    position = data.draw(st.integers(0, len(content) - 1))
+    how = data.draw(st.sampled_from(["flip", "set", "insert", "delete", "splice"]))
+    if how == "flip":
+        mutated = content[:position] + bytes([content[position] ^ (1 << data.draw(st.integers(0, 7)))]) \
+            + content[position + 1:]
+    elif how == "set":
+        mutated = content[:position] + bytes([data.draw(st.integers(0, 255))]) + content[position + 1:]
+    elif how == "insert":
+        mutated = content[:position] + data.draw(st.binary(min_size=1, max_size=4)) + content[position:]
+    elif how == "delete":
+        mutated = content[:position] + content[position + data.draw(st.integers(1, 4)):]
+    else:
+        mutated = content[:position] + data.draw(st.binary(max_size=40)) + content[position + 20:]
+    lean = _assert_lean_agrees(mutated)
+    outcome = records.check_chunk([mutated])
+    assert outcome == [records._reference_check(mutated)]
+    event(f"lean {lean}, {outcome[0].code if isinstance(outcome[0], Finding) else 'valid'}")
+
+
+# -- correctly signed payloads, encoded every which way -------------------------------------
+
+
+def _head(major: int, value: int, extra_width: int) -> bytes:
+    """A CBOR head; ``extra_width`` > 0 widens it past the shortest form (non-deterministic)."""
+    widths = [(24, 0), (0x100, 1), (0x10000, 2), (0x100000000, 4), (1 << 64, 8)]
+    shortest = next(i for i, (limit, _) in enumerate(widths) if value < limit)
+    index = min(shortest + extra_width, 4)
+    if index == 0:
+        return bytes([major << 5 | value])
+    width = widths[index][1]
+    return bytes([major << 5 | (23 + index)]) + value.to_bytes(width, "big")
+
+
+def _misencode(value: Any, data: st.DataObject, depth: int = 0) -> bytes:
+    """Deterministic CBOR, except where ``data`` picks one of the ways to leave it."""
+    way = data.draw(st.integers(0, 100))  # 0-3: a deviation; otherwise the deterministic form
+    wide = 1 if way == 0 else 0
+    if way == 1 and depth > 0:
+        return b"\xd9\xd9\xf7" + _misencode(value, data, depth + 1)  # self-described CBOR tag: same value
+    if type(value) is bool or value is None:
+        return cbor2.dumps(value)
+    if type(value) is int:
+        if way == 2 and value >= 0:
+            return b"\xc2" + _head(2, (value.bit_length() + 7) // 8 or 1, 0) \
+                + value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")  # a bignum
+        if way == 3 and abs(value) < 2**53:
+            return b"\xfb" + struct.pack(">d", float(value))  # a float where an integer was
+        return _head(0, value, wide) if value >= 0 else _head(1, -1 - value, wide)
+    if type(value) is float:
+        return b"\xfb" + struct.pack(">d", value) if way in (2, 3) else cbor2.dumps(value, canonical=True)
+    if type(value) is bytes:
+        if way == 2 and value:
+            return b"\x5f" + _head(2, 1, 0) + value[:1] + _head(2, len(value) - 1, 0) + value[1:] + b"\xff"
+        return _head(2, len(value), wide) + value
+    if type(value) is str:
+        encoded = value.encode()
+        if way == 2:
+            return b"\x7f" + _head(3, len(encoded), 0) + encoded + b"\xff"
+        return _head(3, len(encoded), wide) + encoded
+    if type(value) is list:
+        items = b"".join(_misencode(item, data, depth + 1) for item in value)
+        return b"\x9f" + items + b"\xff" if way == 2 else _head(4, len(value), wide) + items
+    if type(value) is dict:
+        keys = list(value)
+        if way == 3 and len(keys) > 1:
+            keys = data.draw(st.permutations(keys))
+        items = b"".join(_misencode(k, data, depth + 1) + _misencode(value[k], data, depth + 1) for k in keys)
+        return b"\xbf" + items + b"\xff" if way == 2 else _head(5, len(value), wide) + items
+    raise AssertionError(type(value))
+
+
+def _signed_record(content: bytes, data: st.DataObject) -> bytes:
+    """The record re-made around a re-encoded (and perhaps altered) payload, correctly signed."""
+    signed, disclosures = records.parse_event_record(content)
+    value = cbor2.loads(signed.payload_bytes)
+    if data.draw(st.booleans()):  # alter one field's value, keeping the signature correct
+        key = data.draw(st.sampled_from(sorted(value)))
+        value[key] = data.draw(st.sampled_from([0, 1, 2**64 - 1, -1, "", "note", b"\x00" * 32, {}, [], 1.5,
+                                                None, True, {"title": "x"}, value[key]]))
+    payload = _misencode(value, data)
+    signer = SIGNERS[signed.payload.signer]
+    signature = signer.sign(cose.sig_structure(signed.protected, payload))
+    envelope = cose.encode_sign1(signed.protected, payload, signature)
+    return cbor2.dumps(["event", envelope, disclosures])
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_signed_misencoded_payloads_get_one_outcome(event_records: list[bytes], data: st.DataObject) -> None:
+    content = _signed_record(data.draw(st.sampled_from(event_records)), data)
+    lean = _assert_lean_agrees(content)
+    outcome = records.check_chunk([content])
+    assert outcome == [records._reference_check(content)]
+    event(f"lean {lean}, {outcome[0].code if isinstance(outcome[0], Finding) else 'valid'}")
+
+
+def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[bytes]) -> None:
+    """Named cases: one non-deterministic spot in an otherwise valid, correctly signed note."""
+    note = event_records[-1]
+    signed, disclosures = records.parse_event_record(note)
+    value = cbor2.loads(signed.payload_bytes)
+    canonical = cbor2.dumps(value)
+    cases = {
+        "seq as a two-byte integer": canonical.replace(b"\x63seq\x0d", b"\x63seq\x18\x0d"),
+        "seq as a bignum": canonical.replace(b"\x63seq\x0d", b"\x63seq\xc2\x41\x0d"),
+        "seq as a double": canonical.replace(b"\x63seq\x0d", b"\x63seq\xfb" + struct.pack(">d", 13.0)),
+        "tagged type": canonical.replace(b"\x64type\x64note", b"\x64type\xd9\xd9\xf7\x64note"),
+        "type with a wide length": canonical.replace(b"\x64type\x64note", b"\x64type\x78\x04note"),
+        "empty body written wide": canonical.replace(b"\x64body\xa0", b"\x64body\xb8\x00"),
+        "indefinite body": canonical.replace(b"\x64body\xa0", b"\x64body\xbf\xff"),
+        "signer's length written wide": canonical.replace(b"\x66signer\x58\x20", b"\x66signer\x59\x00\x20"),
+        "trailing byte": canonical + b"\x00",
+    }
+    for name, payload in cases.items():
+        assert payload != canonical, name
+        signature = ALICE.sign(cose.sig_structure(signed.protected, payload))
+        content = cbor2.dumps(["event", cose.encode_sign1(signed.protected, payload, signature), disclosures])
+        assert records._lean_check(content) is None, name
+        outcome = records.check_chunk([content])[0]
+        assert isinstance(outcome, Finding) and outcome.code in ("event.noncanonical", "event.malformed",
+                                                                 "event.schema_invalid"), (name, outcome)

@@ -1,0 +1,326 @@
+"""Event records of a bundle: steps V3–V5 and V7 of spec/verification.md, one chunk at a time.
+
+Two paths, one outcome. The *reference path* builds the models of event.py (``parse_event`` →
+``SignedEvent`` → ``EventPayload``) and names precisely what is wrong. The *lean path* makes
+the same checks for the one layout a valid record can have, without building those objects; it
+is the verifier's hot loop. At the first thing that is not that layout, or not valid, it
+declines and the reference path takes the record. It never accepts what the reference path
+rejects: both share the payload's type and rule checks (``event.payload_fields``,
+``event.check_payload_rules``, the type table and ``check_disclosure``), and
+tests/test_records.py compares the two on valid and mutated records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from verifier._internal import bundle, cbor, cose
+from verifier._internal.errors import CodedError, MalformedBundle, UntrustedDataError, VerificationFailure
+from verifier._internal.event import (
+    MAX_ENVELOPE_SIZE,
+    PAYLOAD_KEY_ORDERS,
+    SignedEvent,
+    check_disclosure,
+    check_payload_rules,
+    parse_event,
+    payload_fields,
+)
+from verifier._internal.format import CTYPE_EVENT, EVENT_HASH_PREFIX, EventHash, KeyId, WorkId, key_id
+from verifier._internal.types import EVENT_TYPES, PRIVATE_FIELDS, SchemaError
+
+#: A record ``["event", envelope, disclosures]`` of three items starts so (spec/bundle.md §2).
+EVENT_RECORD_PREFIX = b"\x83\x65event"
+_MAX_EVENT_RECORD = bundle.MAX_RECORD_SIZE["event"]
+
+
+@dataclass(slots=True)
+class EventSummary:
+    """What the sequential checks and the analysis need of one verified event."""
+
+    hash: EventHash
+    seq: int
+    type: str
+    work: WorkId | None
+    prev: EventHash | None
+    time: int
+    occurred: int | None
+    signer: bytes
+    body: Mapping[str, Any]
+    private_fields: tuple[str, ...]
+    disclosed: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    event: int | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "event": self.event, "message": self.message}
+
+
+def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
+    """Steps V3–V5 and V7 for a chunk of event records (pure; runs in worker processes). A record
+    that fails gives a Finding in its place. The lean path parses the whole chunk first and then
+    checks its signatures in one tight loop, so the primitive's code and tables stay in cache."""
+    results: list[EventSummary | Finding] = []
+    signed: list[tuple[int, int, Ed25519PublicKey, bytes, bytes]] = []
+    for content in contents:
+        lean = _lean_check(content)
+        if lean is None:
+            results.append(_reference_check(content))
+        else:
+            summary, public_key, signature, message = lean
+            signed.append((len(results), summary.seq, public_key, signature, message))
+            results.append(summary)
+    for index, seq, public_key, signature, message in signed:
+        try:
+            public_key.verify(signature, message)  # V4.6
+        except (InvalidSignature, ValueError):
+            results[index] = Finding("event.signature_invalid", seq, _BAD_SIGNATURE)
+    return results
+
+
+_BAD_SIGNATURE = "signature does not verify"  # cose.verify_signature's one uniform message
+
+
+# -- the reference path ---------------------------------------------------------------------
+
+
+def parse_event_record(content: bytes) -> tuple[SignedEvent, list[Any]]:
+    """Steps V3 and V5 for one event record: everything but the signature and disclosures."""
+    envelope, disclosures = split_event_record(content)
+    return parse_event(envelope), disclosures
+
+
+def summarise(signed: SignedEvent, disclosures: list[Any]) -> EventSummary:
+    """Step V7 (disclosures) and the summary the sequential checks need."""
+    payload = signed.payload
+    disclosed = _check_disclosures(payload.commitments, payload.seq, disclosures)
+    # The body was decoded for this event alone: the summary can hold it without a copy.
+    return EventSummary(signed.hash, payload.seq, payload.type, payload.work, payload.prev, payload.time,
+                        payload.occurred, payload.signer, payload.body, tuple(payload.commitments), disclosed)
+
+
+def split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
+    """``["event", envelope, disclosures]`` → its parts (V3). The deterministic encoding begins
+    ``83 65 "event"`` and a shortest-form byte string; the disclosures are checked strictly.
+
+    Raises: MalformedBundle ``bundle.malformed`` / ``bundle.too_large``.
+    """
+    if len(content) > _MAX_EVENT_RECORD:
+        raise MalformedBundle("bundle.too_large", "event record is over the limit")
+    envelope = cose.read_bstr(content, len(EVENT_RECORD_PREFIX)) if content.startswith(EVENT_RECORD_PREFIX) else None
+    if envelope is None:
+        kind, _record = bundle.decode_record(content)  # to say precisely what is wrong
+        raise MalformedBundle("bundle.malformed", f"an event record is [\"event\", envelope, disclosures], not {kind}")
+    return envelope[0], _decode_disclosures(content[envelope[1]:])
+
+
+def _decode_disclosures(rest: bytes) -> list[Any]:
+    if rest == b"\x80":
+        return []
+    try:
+        disclosures = cbor.decode(rest, what="disclosures")
+    except UntrustedDataError as e:
+        raise MalformedBundle("bundle.malformed", e.message) from e
+    if type(disclosures) is not list:
+        raise MalformedBundle("bundle.malformed", "an event record's disclosures are an array")
+    return disclosures
+
+
+def _check_disclosures(commitments: Mapping[str, bytes], seq: int, disclosures: list[Any]) -> dict[str, str]:
+    disclosed: dict[str, str] = {}
+    if len(disclosures) > bundle.MAX_DISCLOSURES:
+        raise VerificationFailure("disclosure.malformed", "too many disclosures", event=seq)
+    for disclosure in disclosures:
+        name, value = check_disclosure(commitments, seq, disclosure)
+        if disclosed and name <= max(disclosed):
+            raise VerificationFailure("disclosure.malformed", "disclosures must be sorted by field, once each",
+                                      event=seq)
+        disclosed[name] = value
+    return disclosed
+
+
+def _reference_check(content: bytes) -> EventSummary | Finding:
+    try:
+        signed, disclosures = parse_event_record(content)
+        signed.verify_signature()
+        return summarise(signed, disclosures)
+    except CodedError as e:
+        return Finding(e.code, e.event, e.message)
+
+
+# -- the lean path ----------------------------------------------------------------------------
+
+_SIG1_START = b"\x84\x6aSignature1"  # ["Signature1", … of RFC 9052 §4.4
+_EMPTY_AAD = b"\x40"
+#: Protected header bytes → (kid, work id named by CWT sub or None); only valid event headers.
+_HEADERS: dict[bytes, tuple[KeyId, bytes | None]] = {}
+#: Raw public key → (its key id, its key object).
+_SIGNERS: dict[bytes, tuple[KeyId, Ed25519PublicKey]] = {}
+_CACHE_SIZE = 4096
+_LEAN_DECLINES = (IndexError, ValueError, TypeError, OverflowError, RecursionError, CodedError,
+                  SchemaError, cbor2.CBORDecodeError)
+
+
+def _lean_check(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, bytes] | None:
+    """The summary, key, signature and signed message of a record in the one layout of a valid
+    event record, all checks but the signature passed; None to let the reference path judge."""
+    try:
+        return _lean_parse(content)
+    except _LEAN_DECLINES:
+        return None
+
+
+def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, bytes] | None:
+    # V3: 83 65 "event" <bstr envelope> <disclosures>; the envelope's head in shortest form.
+    if len(content) > _MAX_EVENT_RECORD or content[:7] != EVENT_RECORD_PREFIX:
+        return None
+    head = content[7]
+    if head == 0x59:
+        start, length = 10, int.from_bytes(content[8:10], "big")
+        if length < 0x100:
+            return None
+    elif head == 0x58:
+        start, length = 9, content[8]
+        if length < 24:
+            return None
+    else:
+        return None
+    end = start + length
+    if end > len(content) or length > MAX_ENVELOPE_SIZE:
+        return None
+    # V4.1–V4.2: d2 84 58 <n ≥ 24> <protected> a0 <bstr payload> 58 40 <signature> (spec/format.md §4)
+    if content[start:start + 3] != b"\xd2\x84\x58":
+        return None
+    protected_start = start + 4
+    protected_end = protected_start + content[start + 3]
+    if content[start + 3] < 24 or content[protected_end] != 0xA0:
+        return None
+    head = content[protected_end + 1]
+    if head == 0x59:
+        payload_start = protected_end + 4
+        payload_end = payload_start + int.from_bytes(content[protected_end + 2:protected_end + 4], "big")
+        if payload_end - payload_start < 0x100:
+            return None
+    elif head == 0x58:
+        payload_start = protected_end + 3
+        payload_end = payload_start + content[protected_end + 2]
+        if payload_end - payload_start < 24:
+            return None
+    else:
+        return None
+    if payload_end + 66 != end or content[payload_end:payload_end + 2] != b"\x58\x40":
+        return None
+    protected = content[protected_start:protected_end]
+    payload_bytes = content[payload_start:payload_end]
+    # V4.3: the protected header.
+    header = _HEADERS.get(protected)
+    if header is None:
+        header = _learn_header(protected)
+        if header is None:
+            return None
+    # V4.4–V4.5: the payload, strictly decoded; canonical; its fields, rules and body schema.
+    value = cbor2.loads(payload_bytes, max_depth=cbor.MAX_DEPTH, allow_indefinite=False,
+                        allow_duplicate_keys=False, str_errors="strict")
+    if type(value) is not dict or tuple(value) not in _PAYLOAD_PATTERNS:
+        return None
+    version, type_name, work, seq, prev, time, occurred, signer, body, commitments = payload_fields(value)
+    check_payload_rules(version, type_name, work, seq, prev, time, occurred, body, commitments)
+    # Canonical form (spec/format.md §2): the payload's bytes, item by item, are the shortest-form
+    # encodings the patterns admit, and the body's are cbor2's plain encoding of the decoded body
+    # (deterministic for ordered, float-free maps). CBOR items are self-delimiting, so the
+    # patterns' split of the bytes is the decoder's, and together they say bytes = encode(value).
+    before_body, after_body = _PAYLOAD_PATTERNS[tuple(value)]
+    match = before_body.match(payload_bytes)
+    if match is None:
+        return None
+    if body:
+        if not cbor.ordered_and_float_free(body):
+            return None
+        body_bytes = cbor2.dumps(body)
+    else:
+        body_bytes = b"\xa0"
+    if (not payload_bytes.startswith(body_bytes, match.end())
+            or after_body.fullmatch(payload_bytes, match.end() + len(body_bytes)) is None):
+        return None
+    if len(commitments) > 1 and not cbor.ordered_and_float_free(commitments):
+        return None
+    signer_entry = _SIGNERS.get(signer)
+    if signer_entry is None:
+        signer_entry = _learn_signer(signer)
+    kid, public_key = signer_entry
+    if header[0] != kid or header[1] != work:
+        return None
+    # V7: disclosures.
+    rest = content[end:]
+    disclosed = {} if rest == b"\x80" else _check_disclosures(commitments, seq, _decode_disclosures(rest))
+    event_hash = EventHash(hashlib.sha256(EVENT_HASH_PREFIX + content[start:end]).digest())
+    # The Sig_structure from the bytes received: the heads are already in shortest form.
+    message = b"".join((_SIG1_START, content[protected_start - 2:protected_end], _EMPTY_AAD,
+                        content[protected_end + 1:payload_end]))
+    summary = EventSummary(event_hash, seq, type_name, work, prev, time, occurred, signer, body,
+                           tuple(commitments), disclosed)
+    return summary, public_key, content[payload_end + 2:end], message
+
+
+def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """For one key order of the payload map: a pattern for its bytes up to the body and one for
+    its bytes after the body. They admit only deterministic encodings (shortest-form heads, no
+    tags, no floats): the map head for that many keys, each key's encoding, unsigned integers,
+    32-byte digests, the type names of the table, and commitments of the table's private fields."""
+    def text(name: str) -> bytes:
+        return re.escape(cbor2.dumps(name))
+
+    uint = rb"(?:[\x00-\x17]|\x18[\x18-\xff]|\x19[\x01-\xff].|\x1a(?!\x00\x00)....|\x1b(?!\x00{4}).{8})"
+    digest = rb"\x58\x20.{32}"
+    type_name = b"(?:" + b"|".join(text(name) for name in sorted(EVENT_TYPES)) + b")"
+    committed = b"(?:" + b"|".join(text(name) for name in sorted(PRIVATE_FIELDS)) + b")" + digest
+    most = max(len(spec.private_fields) for spec in EVENT_TYPES.values())
+    commitments = b"(?:" + b"|".join(bytes([0xA0 + n]) + committed * n for n in range(most + 1)) + b")"
+    values = {"v": uint, "seq": uint, "prev": digest, "time": uint, "type": type_name, "work": digest,
+              "signer": digest, "occurred": uint, "commitments": commitments}
+    body_at = keys.index("body")
+    before = bytes([0xA0 + len(keys)]) + b"".join(text(key) + values[key] for key in keys[:body_at]) + text("body")
+    after = b"".join(text(key) + values[key] for key in keys[body_at + 1:])
+    return re.compile(before, re.DOTALL), re.compile(after, re.DOTALL)
+
+
+#: The patterns for each key order a payload may have.
+_PAYLOAD_PATTERNS = {keys: _payload_patterns(keys) for keys in PAYLOAD_KEY_ORDERS}
+
+
+def _learn_header(protected: bytes) -> tuple[KeyId, bytes | None] | None:
+    try:
+        header = cose.parse_protected(protected, code_prefix="event")
+    except VerificationFailure:
+        return None
+    if header.content_type != CTYPE_EVENT:
+        return None
+    subject: bytes | None = None
+    if header.subject is not None:
+        subject = bytes.fromhex(header.subject)
+        if subject.hex() != header.subject:  # only the lowercase hex of a work id matches
+            return None
+    if len(_HEADERS) >= _CACHE_SIZE:
+        _HEADERS.clear()
+    _HEADERS[protected] = (header.kid, subject)
+    return header.kid, subject
+
+
+def _learn_signer(signer: bytes) -> tuple[KeyId, Ed25519PublicKey]:
+    entry = (key_id(signer), Ed25519PublicKey.from_public_bytes(signer))
+    if len(_SIGNERS) >= _CACHE_SIZE:
+        _SIGNERS.clear()
+    _SIGNERS[signer] = entry
+    return entry
