@@ -89,6 +89,18 @@ class ItemReader:
 
     def read(self) -> Item:
         """Raises: MalformedBundle ``bundle.malformed``, ``bundle.truncated``, ``bundle.too_large``."""
+        # The usual item: a one- or two-byte length in shortest form, all within the buffer.
+        buffer, offset = self._buffer, self._offset
+        head = buffer[offset] if offset < len(buffer) else 0
+        if head == 0x59 or head == 0x58:
+            start = offset + head - 0x56  # 2 or 3 bytes of head
+            length = int.from_bytes(buffer[offset + 1:start], "big")
+            end = start + length
+            if end <= len(buffer) and end - offset <= self._remaining and length >= (0x100 if head == 0x59 else 24):
+                self._offset = end
+                self._remaining -= end - offset
+                self.items_read += 1
+                return Item(buffer[offset:start], buffer[start:end])
         first = self._take(1)
         major, info = first[0] >> 5, first[0] & 0x1F
         if major != 2:

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from verifier._internal import cbor, cose
 from verifier._internal.errors import UntrustedDataError, UsageError, VerificationFailure
@@ -42,8 +42,11 @@ PAYLOAD_KEY_ORDERS = frozenset(
 )
 
 
+_U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
+
+
 def _is_u64(value: Any) -> bool:
-    return type(value) is int and 0 <= value <= 0xFFFF_FFFF_FFFF_FFFF
+    return type(value) is int and 0 <= value <= _U64_MAX
 
 
 def format_time(microseconds: int) -> str:
@@ -129,25 +132,27 @@ def payload_fields(value: Any) -> PayloadFields:
     """
     if type(value) is not dict:
         raise VerificationFailure("event.schema_invalid", "payload must be a map")
-    unknown = set(value) - _PAYLOAD_KEYS
-    missing = _REQUIRED_PAYLOAD_KEYS - set(value)
-    if unknown or missing:
-        raise VerificationFailure(
-            "event.schema_invalid",
-            f"payload keys wrong (unknown {sorted(map(str, unknown))}, missing {sorted(missing)})",
-        )
+    if tuple(value) not in PAYLOAD_KEY_ORDERS:  # the usual case costs one lookup
+        unknown = set(value) - _PAYLOAD_KEYS
+        missing = _REQUIRED_PAYLOAD_KEYS - set(value)
+        if unknown or missing:
+            raise VerificationFailure(
+                "event.schema_invalid",
+                f"payload keys wrong (unknown {sorted(map(str, unknown))}, missing {sorted(missing)})",
+            )
     version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
     work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
     signer, body, commitments = value["signer"], value["body"], value["commitments"]
-    if (type(version) is not int or type(type_name) is not str or not _is_u64(seq)
-            or not _is_u64(time) or (occurred is not None and not _is_u64(occurred))
+    if (type(version) is not int or type(type_name) is not str
+            or type(seq) is not int or not 0 <= seq <= _U64_MAX or type(time) is not int or not 0 <= time <= _U64_MAX
+            or (occurred is not None and not _is_u64(occurred))
             or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
             or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
             or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
             or type(body) is not dict or type(commitments) is not dict):
         raise VerificationFailure("event.schema_invalid", "payload fields have the wrong types")
-    return (version, type_name, WorkId(work) if work is not None else None, seq,
-            EventHash(prev) if prev is not None else None, time, occurred, signer, body, commitments)
+    # work and prev are 32-byte digests: WorkId and EventHash (NewType is the identity at run time).
+    return cast(PayloadFields, (version, type_name, work, seq, prev, time, occurred, signer, body, commitments))
 
 
 def check_payload_rules(version: int, type_name: str, work: WorkId | None, seq: int, prev: EventHash | None,

@@ -144,9 +144,16 @@ class EventType:
     c2pa_action: str | None = None
     extra_check: Callable[[Mapping[str, Any]], None] | None = None
 
-    @property
-    def private_fields(self) -> frozenset[str]:
-        return self.private_required | self.private_optional
+    #: Derived on construction: every private field, every body field the type admits.
+    private_fields: frozenset[str] = field(init=False, compare=False, repr=False)
+    body_fields: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "private_fields", self.private_required | self.private_optional)
+        body_fields = set(self.required) | set(self.optional)
+        if self.source_types:
+            body_fields.add("digital_source_type")
+        object.__setattr__(self, "body_fields", frozenset(body_fields))
 
     def check_body(self, body: Any, commitment_names: frozenset[str]) -> None:
         """Check a body and the names of its committed private fields.
@@ -156,12 +163,9 @@ class EventType:
         """
         if type(body) is not dict:
             raise SchemaError("body must be a map")
-        allowed = set(self.required) | set(self.optional)
-        if self.source_types:
-            allowed.add("digital_source_type")
-        unknown = set(body) - allowed
-        if unknown:
-            raise SchemaError(f"unknown body fields {sorted(unknown)} for type {self.name}")
+        if not self.body_fields.issuperset(body):
+            unknown = set(body) - self.body_fields
+            raise SchemaError(f"unknown body fields {sorted(map(str, unknown))} for type {self.name}")
         for name, check in self.required.items():
             if name not in body:
                 raise SchemaError(f"body lacks required field {name}")
@@ -176,12 +180,11 @@ class EventType:
             if source_type is not None and (type(source_type) is not str
                                             or source_type not in self.source_types):
                 raise SchemaError(f"digital_source_type must be one of {sorted(self.source_types)}")
-        missing = self.private_required - commitment_names
-        if missing:
-            raise SchemaError(f"private fields {sorted(missing)} must be committed")
-        extra = commitment_names - self.private_fields
-        if extra:
-            raise SchemaError(f"fields {sorted(extra)} are not private fields of {self.name}")
+        if not self.private_required <= commitment_names:
+            raise SchemaError(f"private fields {sorted(self.private_required - commitment_names)} must be committed")
+        if not commitment_names <= self.private_fields:
+            extra = commitment_names - self.private_fields
+            raise SchemaError(f"fields {sorted(map(str, extra))} are not private fields of {self.name}")
         if self.extra_check is not None:
             self.extra_check(body)
 

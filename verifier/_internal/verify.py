@@ -8,13 +8,11 @@ the events themselves. Signature checks can be spread over worker processes (``j
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier._internal import bundle
 from verifier._internal.chain import ChainChecker
@@ -31,6 +29,9 @@ from verifier._internal.format import (
 from verifier._internal.involvement import METHOD, Profile, analyse
 from verifier._internal.records import EVENT_RECORD_PREFIX, EventSummary, Finding, check_chunk
 from verifier._internal.types import input_assets, output_assets
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 VERIFIER_VERSION = "0.1.0"
 SPEC_VERSION = "provenote-format/1"
@@ -274,7 +275,10 @@ class _Run:
             if self.config.jobs == 1:
                 self._consume(check_chunk(chunk))
             else:
-                if self.pool is None:
+                if self.pool is None:  # imported here: a --jobs 1 run starts without them
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
                     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
                     self.pool = ProcessPoolExecutor(self.config.jobs, mp_context=multiprocessing.get_context(method))
                 self.pending.append(self.pool.submit(check_chunk, chunk))
