@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,12 @@ class EventSummary:
     body: Mapping[str, Any]
     private_fields: tuple[str, ...]
     disclosed: dict[str, str]
+
+    def __reduce__(self) -> tuple[Callable[..., EventSummary], tuple[Any, ...]]:
+        # Summaries cross from worker processes in bulk: pickled as a constructor call on a
+        # tuple, about four times cheaper than the default for a slots class.
+        return EventSummary, (self.hash, self.seq, self.type, self.work, self.prev, self.time, self.occurred,
+                              self.signer, self.body, self.private_fields, self.disclosed)
 
 
 @dataclass(frozen=True, slots=True)
