@@ -2,11 +2,12 @@
 
     python bench/verify.py [--quick]
 
-Builds bundles of note events (100,000 and 20,000; with --quick 20,000 and 5,000), then in
-alternating rounds times a bare loop of N Ed25519 verifies, `provenote-verify FILE --jobs 1`, the
-bare loop again, and `--jobs 2` (the verifier as a child process: wall time, start-up included). Each
-round's ratio uses the mean of the bare loops on either side of its `--jobs 1` run; the figures
-are the medians of the rounds (5, or 2 with --quick).
+Builds bundles of note events (100,000 and 20,000; with --quick 20,000 and 5,000), then times,
+in each round, a bare loop of N Ed25519 verifies, `provenote-verify FILE --jobs 1`, `--jobs 2`,
+`--jobs 1` again and the bare loop again (the verifier as a child process: wall time, start-up
+included). A round's ratio is mean(bare) / mean(--jobs 1) and its speed-up mean(--jobs 1) /
+--jobs 2: runs that bracket one another, as the speed of this shared machine drifts. The
+figures are the medians of the rounds (5, or 2 with --quick).
 The bare loop verifies the bundle's own N signatures over their own Sig_structures, with one
 key object per signer (as the verifier keeps): the primitive on exactly the verifier's data.
 The last line is name=value pairs:
@@ -125,11 +126,14 @@ def main() -> None:
         material = signed_material(big_bundle)
         ratios, speedups, rss_big = [], [], []
         for round_number in range(rounds):
-            # The bare loop just before and just after `--jobs 1`: the machine's speed drifts.
-            before = bare_verify_seconds(material)
-            one, rss = run_verifier(big_bundle, 1)
-            bare = (before + bare_verify_seconds(material)) / 2
+            # bare, --jobs 1, --jobs 2, --jobs 1, bare: each figure compares runs that bracket
+            # one another in time, as the speed of this shared machine drifts.
+            bare_before = bare_verify_seconds(material)
+            one_before, rss = run_verifier(big_bundle, 1)
             two, _ = run_verifier(big_bundle, 2)
+            one_after, _ = run_verifier(big_bundle, 1)
+            bare = (bare_before + bare_verify_seconds(material)) / 2
+            one = (one_before + one_after) / 2
             ratios.append(bare / one)
             speedups.append(one / two)
             rss_big.append(rss)
