@@ -7,7 +7,7 @@ in each round, a bare loop of N Ed25519 verifies, `provenote-verify FILE --jobs 
 `--jobs 1` again and the bare loop again (the verifier as a child process: wall time, start-up
 included). A round's ratio is mean(bare) / mean(--jobs 1) and its speed-up mean(--jobs 1) /
 --jobs 2: runs that bracket one another, as the speed of this shared machine drifts. The
-figures are the medians of the rounds (5, or 2 with --quick).
+figures are the medians of the rounds (5, or 3 with --quick).
 The bare loop verifies the bundle's own N signatures over their own Sig_structures, with one
 key object per signer (as the verifier keeps): the primitive on exactly the verifier's data.
 The last line is name=value pairs:
@@ -116,7 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a run under 60 s")
     args = parser.parse_args()
-    big, small, rounds = (20_000, 5_000, 2) if args.quick else (100_000, 20_000, 5)
+    big, small, rounds = (20_000, 5_000, 3) if args.quick else (100_000, 20_000, 5)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
