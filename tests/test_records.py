@@ -23,6 +23,7 @@ from ledger._internal.export import DisclosureRequest, export_bundle
 from tests.helpers import fixed_signer, write_wav
 from verifier._internal import bundle, cose, records
 from verifier._internal.errors import CodedError
+from verifier._internal.format import CTYPE_EVENT, key_id
 from verifier._internal.records import EventSummary, Finding
 
 ALICE = fixed_signer(11, "alice", "composer")
@@ -241,3 +242,31 @@ def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[b
         outcome = records.check_chunk([content])[0]
         assert isinstance(outcome, Finding) and outcome.code in ("event.noncanonical", "event.malformed",
                                                                  "event.schema_invalid"), (name, outcome)
+
+
+def test_a_signed_map_with_mixed_key_types_is_a_schema_error_not_a_crash() -> None:
+    """Regression: naming the unknown keys {7, "zz"} of an asset map once raised TypeError."""
+    public_key = ALICE.info.public_key
+    asset = {"size": 1, "sha256": bytes(32), "media_type": "audio/wav", 7: "x", "zz": 1}
+    value = {"v": 1, "type": "generation", "work": bytes(32), "seq": 1, "prev": bytes(32), "time": 5,
+             "signer": public_key, "commitments": {},
+             "body": {"model": "m", "outputs": [asset], "digital_source_type": "trainedAlgorithmicMedia"}}
+    payload = cbor2.dumps(value, canonical=True)
+    kid = key_id(public_key)
+    protected = cose.ProtectedHeader(CTYPE_EVENT, kid, kid.hex(), bytes(32).hex()).encode()
+    envelope = cose.encode_sign1(protected, payload, ALICE.sign(cose.sig_structure(protected, payload)))
+    outcome = records.check_chunk([cbor2.dumps(["event", envelope, []])])
+    assert outcome == [Finding("event.schema_invalid", 1, "outputs[0] has unknown keys ['7', 'zz']")]
+
+
+def test_a_check_that_breaks_fails_closed(event_records: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should a check ever raise something unforeseen on hostile input, the record is invalid
+    (event.malformed), not a traceback."""
+    from verifier._internal import types
+
+    def broken(self: types.EventType, body: Any, names: frozenset[str]) -> None:
+        raise TypeError("unorderable")
+
+    monkeypatch.setattr(types.EventType, "check_body", broken)
+    outcome = records.check_chunk([event_records[-1]])
+    assert outcome == [Finding("event.malformed", None, "the record could not be checked (TypeError: unorderable)")]

@@ -164,6 +164,11 @@ def _reference_check(content: bytes) -> EventSummary | Finding:
         return summarise(signed, disclosures)
     except CodedError as e:
         return Finding(e.code, e.event, e.message)
+    except _UNFORESEEN as e:  # a check that broke on hostile input: fail closed, never a traceback
+        return Finding("event.malformed", None, f"the record could not be checked ({type(e).__name__}: {e})")
+
+
+_UNFORESEEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError)
 
 
 # -- the lean path ----------------------------------------------------------------------------

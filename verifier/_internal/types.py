@@ -70,7 +70,7 @@ def _asset(name: str, value: Any) -> None:
         raise SchemaError(f"{name} must be an asset reference map")
     unknown = set(value) - {"sha256", "size", "media_type", "duration_ms", "name"}
     if unknown:
-        raise SchemaError(f"{name} has unknown keys {sorted(unknown)}")
+        raise SchemaError(f"{name} has unknown keys {sorted(map(str, unknown))}")
     for required in ("sha256", "size", "media_type"):
         if required not in value:
             raise SchemaError(f"{name} lacks {required}")
