@@ -32,6 +32,8 @@ from verifier._internal.format import (
 )
 
 _SIG1_CONTEXT = cbor2.dumps("Signature1")
+#: The one message of every signature failure (pyca habit: one uniform authentication error).
+BAD_SIGNATURE = "signature does not verify"
 _EMPTY_AAD = b"\x40"
 
 
@@ -224,12 +226,13 @@ def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, cod
         VerificationFailure: ``code`` for any reason the signature does not verify.
     """
     try:
-        _public_key(public_key).verify(signature, message)
+        public_key_object(public_key).verify(signature, message)
     except (InvalidSignature, ValueError) as e:
-        raise VerificationFailure(code, "signature does not verify") from e
+        raise VerificationFailure(code, BAD_SIGNATURE) from e
 
 
 @functools.lru_cache(maxsize=1024)
-def _public_key(raw: bytes) -> Ed25519PublicKey:
-    """Key objects are immutable; the events of one signer share one."""
+def public_key_object(raw: bytes) -> Ed25519PublicKey:
+    """The key object of a raw Ed25519 public key. Key objects are immutable; the events of one
+    signer share one. Raises ValueError for bytes that are not a public key."""
     return Ed25519PublicKey.from_public_bytes(raw)

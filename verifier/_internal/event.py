@@ -45,9 +45,6 @@ PAYLOAD_KEY_ORDERS = frozenset(
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
 
 
-def _is_u64(value: Any) -> bool:
-    return type(value) is int and 0 <= value <= _U64_MAX
-
 
 def format_time(microseconds: int) -> str:
     """RFC 3339 UTC text of a time in microseconds since the Unix epoch."""
@@ -145,7 +142,7 @@ def payload_fields(value: Any) -> PayloadFields:
     signer, body, commitments = value["signer"], value["body"], value["commitments"]
     if (type(version) is not int or type(type_name) is not str
             or type(seq) is not int or not 0 <= seq <= _U64_MAX or type(time) is not int or not 0 <= time <= _U64_MAX
-            or (occurred is not None and not _is_u64(occurred))
+            or (occurred is not None and (type(occurred) is not int or not 0 <= occurred <= _U64_MAX))
             or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
             or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
             or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))

@@ -33,7 +33,7 @@ from verifier._internal.event import (
     parse_event,
     payload_fields,
 )
-from verifier._internal.format import CTYPE_EVENT, EVENT_HASH_PREFIX, EventHash, KeyId, WorkId, key_id
+from verifier._internal.format import CTYPE_EVENT, EVENT_HASH_PREFIX, EventHash, WorkId, key_id
 from verifier._internal.types import EVENT_TYPES, PRIVATE_FIELDS, SchemaError
 
 #: A record ``["event", envelope, disclosures]`` of three items starts so (spec/bundle.md §2).
@@ -92,11 +92,9 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
         try:
             public_key.verify(signature, message)  # V4.6
         except (InvalidSignature, ValueError):
-            results[index] = Finding("event.signature_invalid", seq, _BAD_SIGNATURE)
+            results[index] = Finding("event.signature_invalid", seq, cose.BAD_SIGNATURE)
     return results
 
-
-_BAD_SIGNATURE = "signature does not verify"  # cose.verify_signature's one uniform message
 
 
 # -- the reference path ---------------------------------------------------------------------
@@ -175,11 +173,6 @@ _UNFORESEEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, Recu
 
 _SIG1_START = b"\x84\x6aSignature1"  # ["Signature1", … of RFC 9052 §4.4
 _EMPTY_AAD = b"\x40"
-#: Protected header bytes → (kid, work id named by CWT sub or None); only valid event headers.
-_HEADERS: dict[bytes, tuple[KeyId, bytes | None]] = {}
-#: Raw public key → (its key id, its key object).
-_SIGNERS: dict[bytes, tuple[KeyId, Ed25519PublicKey]] = {}
-_CACHE_SIZE = 4096
 _LEAN_DECLINES = (IndexError, ValueError, TypeError, OverflowError, RecursionError, CodedError,
                   SchemaError, cbor2.CBORDecodeError)
 
@@ -235,16 +228,15 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
         return None
     protected = content[protected_start:protected_end]
     payload_bytes = content[payload_start:payload_end]
-    # V4.3: the protected header.
-    header = _HEADERS.get(protected)
-    if header is None:
-        header = _learn_header(protected)
-        if header is None:
-            return None
+    # V4.3: the protected header (parse_protected remembers the valid ones).
+    header = cose.parse_protected(protected, code_prefix="event")
+    if header.content_type != CTYPE_EVENT:
+        return None
     # V4.4–V4.5: the payload, strictly decoded; canonical; its fields, rules and body schema.
     value = cbor2.loads(payload_bytes, max_depth=cbor.MAX_DEPTH, allow_indefinite=False,
                         allow_duplicate_keys=False, str_errors="strict")
-    if type(value) is not dict or tuple(value) not in _PAYLOAD_PATTERNS:
+    patterns = _PAYLOAD_PATTERNS.get(tuple(value)) if type(value) is dict else None
+    if patterns is None:
         return None
     version, type_name, work, seq, prev, time, occurred, signer, body, commitments = payload_fields(value)
     check_payload_rules(version, type_name, work, seq, prev, time, occurred, body, commitments)
@@ -252,7 +244,7 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
     # encodings the patterns admit, and the body's are cbor2's plain encoding of the decoded body
     # (deterministic for ordered, float-free maps). CBOR items are self-delimiting, so the
     # patterns' split of the bytes is the decoder's, and together they say bytes = encode(value).
-    before_body, after_body = _PAYLOAD_PATTERNS[tuple(value)]
+    before_body, after_body = patterns
     match = before_body.match(payload_bytes)
     if match is None:
         return None
@@ -267,12 +259,9 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
         return None
     if len(commitments) > 1 and not cbor.ordered_and_float_free(commitments):
         return None
-    signer_entry = _SIGNERS.get(signer)
-    if signer_entry is None:
-        signer_entry = _learn_signer(signer)
-    kid, public_key = signer_entry
-    if header[0] != kid or header[1] != work:
+    if header.kid != key_id(signer) or header.subject != (work.hex() if work is not None else None):
         return None
+    public_key = cose.public_key_object(signer)
     # V7: disclosures.
     rest = content[end:]
     disclosed = {} if rest == b"\x80" else _check_disclosures(commitments, seq, _decode_disclosures(rest))
@@ -309,29 +298,3 @@ def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Patt
 
 #: The patterns for each key order a payload may have.
 _PAYLOAD_PATTERNS = {keys: _payload_patterns(keys) for keys in PAYLOAD_KEY_ORDERS}
-
-
-def _learn_header(protected: bytes) -> tuple[KeyId, bytes | None] | None:
-    try:
-        header = cose.parse_protected(protected, code_prefix="event")
-    except VerificationFailure:
-        return None
-    if header.content_type != CTYPE_EVENT:
-        return None
-    subject: bytes | None = None
-    if header.subject is not None:
-        subject = bytes.fromhex(header.subject)
-        if subject.hex() != header.subject:  # only the lowercase hex of a work id matches
-            return None
-    if len(_HEADERS) >= _CACHE_SIZE:
-        _HEADERS.clear()
-    _HEADERS[protected] = (header.kid, subject)
-    return header.kid, subject
-
-
-def _learn_signer(signer: bytes) -> tuple[KeyId, Ed25519PublicKey]:
-    entry = (key_id(signer), Ed25519PublicKey.from_public_bytes(signer))
-    if len(_SIGNERS) >= _CACHE_SIZE:
-        _SIGNERS.clear()
-    _SIGNERS[signer] = entry
-    return entry
