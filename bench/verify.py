@@ -34,8 +34,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger import EventDraft, Ledger  # noqa: E402
-from ledger._internal.export import export_bundle  # noqa: E402
+from ledger import (  # noqa: E402
+    EventDraft,
+    Ledger,
+    export_bundle,
+)
 from tests.helpers import fixed_signer  # noqa: E402
 
 # Runs the verifier exactly as `python -m verifier` does, in this same process, and reports the
@@ -77,16 +80,15 @@ def signed_material(bundle: Path) -> SignedMaterial:
     """Every event's (key, signature, Sig_structure) from the bundle, for the bare loop."""
     import io
 
-    from verifier._internal import bundle as codec
-    from verifier._internal.event import parse_event
-    from verifier._internal.records import split_event_record
+    from verifier.format import ItemReader, decode_record, parse_event
 
     data = bundle.read_bytes()
     keys: dict[bytes, Ed25519PublicKey] = {}
     material = []
-    for item in codec.ItemReader(io.BytesIO(data), len(data)):
-        if item.content.startswith(b"\x83\x65event"):
-            signed = parse_event(split_event_record(item.content)[0])
+    for item in ItemReader(io.BytesIO(data), len(data)):
+        kind, record = decode_record(item.content)
+        if kind == "event":
+            signed = parse_event(record[1])
             signer = signed.payload.signer
             key = keys.setdefault(signer, Ed25519PublicKey.from_public_bytes(signer))
             material.append((key, signed.signature, signed.signed_bytes()))

@@ -1,6 +1,7 @@
 """provenote's writer: the key store, the LMDB ledger, event drafts and export.
 
-Public surface::
+It imports only the format core's public face (:mod:`verifier.format`), so the writer and the
+verifier share one definition of every rule. Public surface::
 
     from ledger import Ledger, KeyStore, EventDraft, DraftBuilder
 
@@ -10,13 +11,25 @@ Public surface::
         book.append(work, signer, EventDraft("note", {}, {"text": "first idea"}))
 """
 
-from ledger._internal.assets import AssetError, describe_file
-from ledger._internal.drafts import DraftBuilder, parse_params, parse_segment, parse_time
-from ledger._internal.keystore import KeyStore, KeyStoreError, PublicKeyInfo, Signer
-from ledger._internal.store import Appended, EventDraft, Ledger, LedgerError, StoredEvent, WorkInfo
+from ledger._assets import AssetError, describe_file, sha256_file
+from ledger._drafts import DraftBuilder, load_json_event, parse_params, parse_segment, parse_time
+from ledger._export import DisclosureRequest, ExportResult, export_bundle, parse_disclosures
+from ledger._keystore import KeyStore, KeyStoreError, PublicKeyInfo, Signer
+from ledger._store import (
+    Appended,
+    EventDraft,
+    Head,
+    Ledger,
+    LedgerError,
+    Snapshot,
+    StoredEvent,
+    WorkInfo,
+    sign_event,
+)
 
 __all__ = [
-    "Appended", "AssetError", "DraftBuilder", "EventDraft", "KeyStore", "KeyStoreError", "Ledger",
-    "LedgerError", "PublicKeyInfo", "Signer", "StoredEvent", "WorkInfo", "describe_file",
-    "parse_params", "parse_segment", "parse_time",
+    "Appended", "AssetError", "DisclosureRequest", "DraftBuilder", "EventDraft", "ExportResult", "Head", "KeyStore",
+    "KeyStoreError", "Ledger", "LedgerError", "PublicKeyInfo", "Signer", "Snapshot", "StoredEvent", "WorkInfo",
+    "describe_file", "export_bundle", "load_json_event", "parse_disclosures", "parse_params", "parse_segment",
+    "parse_time", "sha256_file", "sign_event",
 ]

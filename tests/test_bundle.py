@@ -13,12 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import DraftBuilder, EventDraft, Ledger
-from ledger._internal.export import DisclosureRequest, export_bundle, parse_disclosures
+from ledger import DisclosureRequest, DraftBuilder, EventDraft, Ledger, export_bundle, parse_disclosures
 from tests.helpers import ROOT, fixed_signer, write_wav
-from verifier._internal import bundle
-from verifier._internal.format import WorkId
-from verifier._internal.verify import BundleVerifier, Report
+from verifier import Policy, Report, verify_bundle
+from verifier import format as fmt
+from verifier.format import WorkId
 
 ALICE = fixed_signer(1, "alice", "composer")
 BOB = fixed_signer(2, "bob", "producer")
@@ -56,11 +55,11 @@ def exported(tmp_path: Path) -> dict[str, Any]:
 def verify_bytes(data: bytes, tmp: Path, **options: Any) -> Report:
     path = tmp / "candidate.bundle"
     path.write_bytes(data)
-    return BundleVerifier(**options).run(path)
+    return verify_bundle(path, Policy(options.pop("trusted_keys", None), **options))
 
 
 def test_valid_bundle_and_json_shape(exported: dict[str, Any]) -> None:
-    report = BundleVerifier().run(exported["bundle"])
+    report = verify_bundle(exported["bundle"])
     assert report.exit_code == 0, report.errors
     out = report.to_json()
     assert out["valid"] is True and out["trusted"] is None
@@ -70,7 +69,7 @@ def test_valid_bundle_and_json_shape(exported: dict[str, Any]) -> None:
     assert out["errors"] == [] and out["disclosed_fields"] == {"prompt": 1}
     assert out["withheld_fields"] == {"negative_prompt": 1, "note": 1, "text": 2}
     assert out["exporter"]["name"] == "legal"
-    assert all(c["result"] == "pass" for c in out["checks"])
+    assert all(c["result"] == ("not evaluated" if c["step"] == "V10" else "pass") for c in out["checks"])
     assert report.disclosures[0]["value"] == "lo-fi night market"
 
 
@@ -91,7 +90,7 @@ def test_disclosure_requests(tmp_path: Path) -> None:
     request = parse_disclosures(book, [f"{gen_hash.hex()[:10]}:negative_prompt", "note"], False)
     out = tmp_path / "d.bundle"
     export_bundle(book, work, LEGAL, out, disclose=request)
-    report = BundleVerifier().run(out)
+    report = verify_bundle(out)
     assert report.exit_code == 0
     assert report.disclosed == {"negative_prompt": 1, "note": 1}
     with pytest.raises(Exception, match="not a private field"):
@@ -100,27 +99,27 @@ def test_disclosure_requests(tmp_path: Path) -> None:
 
 
 def test_trust_is_reported_apart_from_validity(exported: dict[str, Any]) -> None:
-    report = BundleVerifier(trusted_keys=[ALICE.info.public_key]).run(exported["bundle"])
+    report = verify_bundle(exported["bundle"], Policy([ALICE.info.public_key]))
     assert report.valid and report.trusted is False and report.exit_code == 0
-    strict = BundleVerifier(trusted_keys=[ALICE.info.public_key], require_trusted=True).run(exported["bundle"])
+    strict = verify_bundle(exported["bundle"], Policy([ALICE.info.public_key], require_trusted=True))
     assert strict.valid and strict.trusted is False and strict.exit_code == 1
     assert [f.code for f in strict.errors] == ["key.untrusted"]
-    both = BundleVerifier(trusted_keys=[ALICE.info.public_key, BOB.info.public_key], require_trusted=True)
-    assert both.run(exported["bundle"]).exit_code == 0
+    both = Policy([ALICE.info.public_key, BOB.info.public_key, LEGAL.info.public_key], require_trusted=True)
+    assert verify_bundle(exported["bundle"], both).exit_code == 0
 
 
 def test_assets_embedded_and_checked(exported: dict[str, Any]) -> None:
-    report = BundleVerifier(assets_dir=exported["audio"]).run(exported["with_assets"])
+    report = verify_bundle(exported["with_assets"], Policy(assets_dir=exported["audio"]))
     assert report.exit_code == 0 and report.assets_embedded == 2 and report.assets_checked == 2
     (exported["audio"] / "edit.wav").write_bytes(b"RIFF-not-the-same")
-    changed = BundleVerifier(assets_dir=exported["audio"]).run(exported["with_assets"])
+    changed = verify_bundle(exported["with_assets"], Policy(assets_dir=exported["audio"]))
     assert "asset.hash_mismatch" in {f.code for f in changed.errors}
 
 
 def _items(data: bytes) -> list[bytes]:
     import io
 
-    reader = bundle.ItemReader(io.BytesIO(data), len(data))
+    reader = fmt.ItemReader(io.BytesIO(data), len(data))
     return [item.raw_head + item.content for item in reader]
 
 
@@ -168,7 +167,7 @@ def test_another_events_signature_is_rejected(exported: dict[str, Any]) -> None:
     events = _event_records(items)
     (i, first), (_, second) = events[1], events[2]
     envelope = first[1][:-64] + second[1][-64:]
-    items[i] = bundle.frame(["event", envelope, first[2]])
+    items[i] = fmt.frame(["event", envelope, first[2]])
     report = verify_bytes(b"".join(items), exported["tmp"])
     assert report.exit_code == 1 and "event.signature_invalid" in {f.code for f in report.errors}
 
@@ -181,7 +180,7 @@ def test_event_spliced_from_another_work_is_rejected(exported: dict[str, Any]) -
     items = _items(exported["bundle"].read_bytes())
     foreign = _event_records(_items(other.read_bytes()))
     index = _event_records(items)[2][0]
-    items[index] = bundle.frame(["event", foreign[2][1][1], []])
+    items[index] = fmt.frame(["event", foreign[2][1][1], []])
     codes = {f.code for f in verify_bytes(b"".join(items), exported["tmp"]).errors}
     assert "chain.work_mismatch" in codes or "chain.prev_mismatch" in codes
 
@@ -200,7 +199,7 @@ def test_disclosure_for_wrong_field_is_rejected(exported: dict[str, Any]) -> Non
     items = _items(exported["bundle"].read_bytes())
     index, record = _event_records(items)[1]
     salt, _, value = record[2][0]
-    items[index] = bundle.frame(["event", record[1], [[salt, "negative_prompt", value]]])
+    items[index] = fmt.frame(["event", record[1], [[salt, "negative_prompt", value]]])
     codes = {f.code for f in verify_bytes(b"".join(items), exported["tmp"]).errors}
     assert "disclosure.mismatch" in codes
 
@@ -284,11 +283,11 @@ def test_jobs_give_the_same_result(tmp_path: Path) -> None:
     out = tmp_path / "many.bundle"
     export_bundle(book, work, LEGAL, out)
     book.close()
-    one = BundleVerifier(jobs=1).run(out).to_json()
-    two = BundleVerifier(jobs=2).run(out).to_json()
+    one = verify_bundle(out, Policy(jobs=1)).to_json()
+    two = verify_bundle(out, Policy(jobs=2)).to_json()
     assert one == two and one["valid"] and one["events"] == 1_203
     data = bytearray(out.read_bytes())
     data[len(data) // 2] ^= 0x10
     broken = tmp_path / "broken.bundle"
     broken.write_bytes(bytes(data))
-    assert BundleVerifier(jobs=1).run(broken).to_json() == BundleVerifier(jobs=2).run(broken).to_json()
+    assert verify_bundle(broken, Policy(jobs=1)).to_json() == verify_bundle(broken, Policy(jobs=2)).to_json()

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from ledger import EventDraft, Ledger
-from ledger._internal.export import export_bundle
+from ledger import EventDraft, Ledger, export_bundle
 from tests.helpers import fixed_signer
-from verifier._internal.involvement import subtract, union
-from verifier._internal.verify import BundleVerifier, Report
+from verifier import Policy, Report, verify_bundle
+from verifier.analysis import subtract, union
 
 ALICE = fixed_signer(1, "alice", "composer")
 PROVIDER = fixed_signer(5, "provider", "provider")
@@ -34,7 +33,7 @@ def gen(*outputs: str, prompt: str | None = "p", **body: Any) -> EventDraft:
 def edit(inputs: list[str], output: str, segments: list[list[int]] | None = None, kind: str = "melody",
          **body: Any) -> EventDraft:
     fields: dict[str, Any] = {"inputs": [asset(i) for i in inputs], "output": asset(output), "kind": kind,
-                              "digital_source_type": "compositeWithTrainedAlgorithmicMedia", **body}
+                              **body}  # the writer fills in the source type from the lineage
     if segments is not None:
         fields["segments"] = segments
     return EventDraft("human-edit", fields)
@@ -66,7 +65,7 @@ def verify_chain(tmp: Path, drafts: list[EventDraft], *, trusted: list[bytes] | 
                                                                    "statement": "our logs show this generation"}))
         out = tmp / "w.bundle"
         export_bundle(book, work, ALICE, out)
-    report = BundleVerifier(trusted_keys=trusted).run(out)
+    report = verify_bundle(out, Policy(trusted))
     assert report.valid, report.errors
     return report
 
@@ -197,7 +196,7 @@ def test_invalid_bundle_gets_no_profile(tmp_path: Path) -> None:
     data = bytearray((tmp_path / "w.bundle").read_bytes())
     data[-10] ^= 1
     (tmp_path / "bad.bundle").write_bytes(bytes(data))
-    report = BundleVerifier().run(tmp_path / "bad.bundle")
+    report = verify_bundle(tmp_path / "bad.bundle")
     assert not report.valid and report.human_involvement is None
 
 

@@ -13,12 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import EventDraft, Ledger, LedgerError
-from ledger._internal.store import sign_event
+from ledger import EventDraft, Ledger, LedgerError, sign_event
 from tests.helpers import fixed_signer, write_wav
-from verifier._internal.errors import VerificationFailure
-from verifier._internal.event import EventPayload, verify_event
-from verifier._internal.format import FORMAT_VERSION, EventHash, WorkId
+from verifier.format import FORMAT_VERSION, EventHash, EventPayload, VerificationFailure, WorkId, verify_event
 
 ALICE = fixed_signer(1)
 BOB = fixed_signer(2, "bob")
@@ -184,10 +181,19 @@ def test_asset_index_and_human_edit_source_type(book: Ledger, tmp_path: Path) ->
                                            {"prompt": "p"}, None))
     ai_edit = builder.draft("human-edit", {"inputs": builder.assets([str(gen)]), "output": builder.asset(out),
                                            "kind": "melody"}, {}, None)
-    assert ai_edit.body["digital_source_type"] == "compositeWithTrainedAlgorithmicMedia"
     plain_edit = builder.draft("human-edit", {"inputs": builder.assets([str(own)]),
-                                              "output": builder.asset(out), "kind": "mixing"}, {}, None)
-    assert plain_edit.body["digital_source_type"] == "humanEdits"
+                                              "output": builder.asset(own), "kind": "mixing"}, {}, None)
+    # an edit of the AI-derived edit is AI material too, through edits (spec/event-types.md §2)
+    second = builder.draft("human-edit", {"inputs": builder.assets([str(out)]), "output": builder.asset(own),
+                                          "kind": "mixing"}, {}, None)
+    for draft in (ai_edit, plain_edit, second):
+        book.append(work, ALICE, draft)
+    stored = [s.event.payload.body.get("digital_source_type") for s in book.chain(work)][-3:]
+    assert stored == ["compositeWithTrainedAlgorithmicMedia", "humanEdits", "compositeWithTrainedAlgorithmicMedia"]
+    wrong = builder.draft("human-edit", {"inputs": builder.assets([str(gen)]), "output": builder.asset(out),
+                                         "kind": "melody", "digital_source_type": "humanEdits"}, {}, None)
+    with pytest.raises(LedgerError, match="must be compositeWithTrainedAlgorithmicMedia"):
+        book.append(work, ALICE, wrong)
 
 
 _any_cbor = st.recursive(
@@ -215,9 +221,7 @@ def test_a_hostile_signer_cannot_crash_the_verifier(type_name: str, body: dict[A
     """Correctly signed payloads with arbitrary content: only coded errors, never anything else."""
     import cbor2
 
-    from verifier._internal import cose
-    from verifier._internal.errors import CodedError
-    from verifier._internal.format import CTYPE_EVENT, key_id
+    from verifier.format import CTYPE_EVENT, CodedError, protected_header, sign1
 
     value = {"v": 1, "type": type_name, "work": bytes(32), "seq": seq, "prev": bytes(32), "time": time,
              "signer": ALICE.info.public_key, "body": body, "commitments": commitments, **extra}
@@ -225,8 +229,6 @@ def test_a_hostile_signer_cannot_crash_the_verifier(type_name: str, body: dict[A
         payload = cbor2.dumps(value, canonical=True)
     except (ValueError, TypeError, OverflowError):
         return
-    kid = key_id(ALICE.info.public_key)
-    protected = cose.ProtectedHeader(CTYPE_EVENT, kid, kid.hex(), bytes(32).hex()).encode()
-    envelope = cose.encode_sign1(protected, payload, ALICE.sign(cose.sig_structure(protected, payload)))
+    envelope = sign1(protected_header(CTYPE_EVENT, ALICE.info.public_key, bytes(32).hex()), payload, ALICE.sign)
     with contextlib.suppress(CodedError):
         verify_event(envelope)

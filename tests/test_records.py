@@ -1,4 +1,4 @@
-"""The verifier's two paths for event records (verifier/_internal/records.py) give one outcome.
+"""The verifier's two paths for event records (verifier/format/_records.py) give one outcome.
 
 The lean path must take the common valid records (else the verifier is slow, not wrong), and
 must never accept a record the reference path rejects or summarise one differently (that
@@ -18,13 +18,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger import DraftBuilder, EventDraft, Ledger
-from ledger._internal.export import DisclosureRequest, export_bundle
+from ledger import DisclosureRequest, DraftBuilder, EventDraft, Ledger, export_bundle
 from tests.helpers import fixed_signer, write_wav
-from verifier._internal import bundle, cose, records
-from verifier._internal.errors import CodedError
-from verifier._internal.format import CTYPE_EVENT, key_id
-from verifier._internal.records import EventSummary, Finding
+from verifier import format as fmt
+from verifier.format import CTYPE_EVENT, EventSummary, Finding, SignedEvent
 
 ALICE = fixed_signer(11, "alice", "composer")
 BOB = fixed_signer(12, "bob", "producer")
@@ -65,8 +62,8 @@ def _event_records(tmp: Path) -> list[bytes]:
         export_bundle(book, work, ALICE, out, disclose=DisclosureRequest(fields=frozenset({"prompt", "text",
                                                                                           "lyrics"})))
     data = out.read_bytes()
-    return [item.content for item in bundle.ItemReader(io.BytesIO(data), len(data))
-            if item.content.startswith(records.EVENT_RECORD_PREFIX)]
+    return [item.content for item in fmt.ItemReader(io.BytesIO(data), len(data))
+            if item.content.startswith(fmt.EVENT_RECORD_PREFIX)]
 
 
 @pytest.fixture(scope="module")
@@ -74,47 +71,51 @@ def event_records(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
     return _event_records(tmp_path_factory.mktemp("records"))
 
 
-def _reference_without_signature(content: bytes) -> EventSummary | Finding:
-    try:
-        signed, disclosures = records.parse_event_record(content)
-        return records.summarise(signed, disclosures)
-    except CodedError as e:
-        return Finding(e.code, e.event, e.message)
+def _parse(content: bytes) -> tuple[SignedEvent, list[Any]]:
+    """The parsed envelope and the disclosures of a well-formed event record."""
+    record = cbor2.loads(content)
+    return fmt.parse_event(record[1]), record[2]
+
+
+def _outcome(result: EventSummary | Finding) -> Any:
+    return (result.code, result.event, result.message) if isinstance(result, Finding) else result
 
 
 def _assert_lean_agrees(content: bytes) -> bool:
     """If the lean path accepts, the reference path accepts with the same summary, signature
-    and signed bytes. Returns whether the lean path accepted."""
-    lean = records._lean_check(content)
+    and signed bytes (or rejects only the signature). Returns whether the lean path accepted."""
+    lean = fmt.check_record_lean(content)
     if lean is None:
         return False
     summary, public_key, signature, message = lean
-    reference = _reference_without_signature(content)
-    assert isinstance(reference, EventSummary), f"lean path accepted what the reference rejects: {reference}"
-    assert summary == reference
-    signed, _ = records.parse_event_record(content)
+    reference = fmt.check_record_reference(content)
+    signed, _ = _parse(content)
     assert (signature, message) == (signed.signature, signed.signed_bytes())
     assert public_key.public_bytes_raw() == signed.payload.signer
+    if isinstance(reference, Finding):
+        assert reference.code == "event.signature_invalid", f"lean path accepted what the reference rejects: {reference}"
+    else:
+        assert summary == reference
     return True
 
 
 def test_lean_path_takes_valid_records_and_agrees(event_records: list[bytes]) -> None:
     taken = [_assert_lean_agrees(content) for content in event_records]
-    types = [_reference_without_signature(c).type for c in event_records]  # type: ignore[union-attr]
+    types = [fmt.check_record_reference(c).type for c in event_records]  # type: ignore[union-attr]
     # Only the parameter edit (floats in params) is left to the reference path.
     assert [t for t, lean in zip(types, taken, strict=True) if not lean] == ["parameter-edit"]
     assert len(types) == 14
-    results = records.check_chunk(event_records)
+    results = fmt.check_chunk(event_records)
     assert all(isinstance(r, EventSummary) for r in results)
-    assert results == [records._reference_check(c) for c in event_records]
+    assert results == [fmt.check_record_reference(c) for c in event_records]
 
 
 def test_a_bad_signature_is_found_on_the_lean_path(event_records: list[bytes]) -> None:
     content = event_records[-1]
     bad = content[:-70] + bytes([content[-70] ^ 1]) + content[-69:]  # a byte of the signature
-    assert records._lean_check(bad) is not None
-    assert records.check_chunk([bad]) == [records._reference_check(bad)]
-    assert records.check_chunk([bad])[0] == Finding("event.signature_invalid", 13, "signature does not verify")
+    assert fmt.check_record_lean(bad) is not None
+    assert fmt.check_chunk([bad]) == [fmt.check_record_reference(bad)]
+    assert _outcome(fmt.check_chunk([bad])[0]) == ("event.signature_invalid", 13, "signature does not verify")
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -135,8 +136,8 @@ def test_mutated_records_get_one_outcome(event_records: list[bytes], data: st.Da
     else:
         mutated = content[:position] + data.draw(st.binary(max_size=40)) + content[position + 20:]
     lean = _assert_lean_agrees(mutated)
-    outcome = records.check_chunk([mutated])
-    assert outcome == [records._reference_check(mutated)]
+    outcome = fmt.check_chunk([mutated])
+    assert outcome == [fmt.check_record_reference(mutated)]
     event(f"lean {lean}, {outcome[0].code if isinstance(outcome[0], Finding) else 'valid'}")
 
 
@@ -194,16 +195,14 @@ def _misencode(value: Any, data: st.DataObject, depth: int = 0) -> bytes:
 
 def _signed_record(content: bytes, data: st.DataObject) -> bytes:
     """The record re-made around a re-encoded (and perhaps altered) payload, correctly signed."""
-    signed, disclosures = records.parse_event_record(content)
+    signed, disclosures = _parse(content)
     value = cbor2.loads(signed.payload_bytes)
     if data.draw(st.booleans()):  # alter one field's value, keeping the signature correct
         key = data.draw(st.sampled_from(sorted(value)))
         value[key] = data.draw(st.sampled_from([0, 1, 2**64 - 1, -1, "", "note", b"\x00" * 32, {}, [], 1.5,
                                                 None, True, {"title": "x"}, value[key]]))
     payload = _misencode(value, data)
-    signer = SIGNERS[signed.payload.signer]
-    signature = signer.sign(cose.sig_structure(signed.protected, payload))
-    envelope = cose.encode_sign1(signed.protected, payload, signature)
+    envelope = fmt.sign1(signed.protected, payload, SIGNERS[signed.payload.signer].sign)
     return cbor2.dumps(["event", envelope, disclosures])
 
 
@@ -212,15 +211,15 @@ def _signed_record(content: bytes, data: st.DataObject) -> bytes:
 def test_signed_misencoded_payloads_get_one_outcome(event_records: list[bytes], data: st.DataObject) -> None:
     content = _signed_record(data.draw(st.sampled_from(event_records)), data)
     lean = _assert_lean_agrees(content)
-    outcome = records.check_chunk([content])
-    assert outcome == [records._reference_check(content)]
+    outcome = fmt.check_chunk([content])
+    assert outcome == [fmt.check_record_reference(content)]
     event(f"lean {lean}, {outcome[0].code if isinstance(outcome[0], Finding) else 'valid'}")
 
 
 def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[bytes]) -> None:
     """Named cases: one non-deterministic spot in an otherwise valid, correctly signed note."""
     note = event_records[-1]
-    signed, disclosures = records.parse_event_record(note)
+    signed, disclosures = _parse(note)
     value = cbor2.loads(signed.payload_bytes)
     canonical = cbor2.dumps(value)
     cases = {
@@ -236,15 +235,14 @@ def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[b
     }
     for name, payload in cases.items():
         assert payload != canonical, name
-        signature = ALICE.sign(cose.sig_structure(signed.protected, payload))
-        content = cbor2.dumps(["event", cose.encode_sign1(signed.protected, payload, signature), disclosures])
-        assert records._lean_check(content) is None, name
-        outcome = records.check_chunk([content])[0]
+        content = cbor2.dumps(["event", fmt.sign1(signed.protected, payload, ALICE.sign), disclosures])
+        assert fmt.check_record_lean(content) is None, name
+        outcome = fmt.check_chunk([content])[0]
         assert isinstance(outcome, Finding) and outcome.code in ("event.noncanonical", "event.malformed",
                                                                  "event.schema_invalid"), (name, outcome)
 
 
-def test_a_signed_map_with_mixed_key_types_is_a_schema_error_not_a_crash() -> None:
+def test_a_signed_map_with_mixed_key_types_is_malformed_not_a_crash() -> None:
     """Regression: naming the unknown keys {7, "zz"} of an asset map once raised TypeError."""
     public_key = ALICE.info.public_key
     asset = {"size": 1, "sha256": bytes(32), "media_type": "audio/wav", 7: "x", "zz": 1}
@@ -252,21 +250,19 @@ def test_a_signed_map_with_mixed_key_types_is_a_schema_error_not_a_crash() -> No
              "signer": public_key, "commitments": {},
              "body": {"model": "m", "outputs": [asset], "digital_source_type": "trainedAlgorithmicMedia"}}
     payload = cbor2.dumps(value, canonical=True)
-    kid = key_id(public_key)
-    protected = cose.ProtectedHeader(CTYPE_EVENT, kid, kid.hex(), bytes(32).hex()).encode()
-    envelope = cose.encode_sign1(protected, payload, ALICE.sign(cose.sig_structure(protected, payload)))
-    outcome = records.check_chunk([cbor2.dumps(["event", envelope, []])])
-    assert outcome == [Finding("event.schema_invalid", 1, "outputs[0] has unknown keys ['7', 'zz']")]
+    envelope = fmt.sign1(fmt.protected_header(CTYPE_EVENT, public_key, bytes(32).hex()), payload, ALICE.sign)
+    outcome = fmt.check_chunk([cbor2.dumps(["event", envelope, []])])
+    assert len(outcome) == 1 and isinstance(outcome[0], Finding)
+    assert outcome[0].code == "event.malformed" and "mix major types" in outcome[0].message
 
 
 def test_a_check_that_breaks_fails_closed(event_records: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
     """Should a check ever raise something unforeseen on hostile input, the record is invalid
     (event.malformed), not a traceback."""
-    from verifier._internal import types
-
-    def broken(self: types.EventType, body: Any, names: frozenset[str]) -> None:
+    def broken(self: fmt.EventType, body: Any, names: frozenset[str]) -> None:
         raise TypeError("unorderable")
 
-    monkeypatch.setattr(types.EventType, "check_body", broken)
-    outcome = records.check_chunk([event_records[-1]])
-    assert outcome == [Finding("event.malformed", None, "the record could not be checked (TypeError: unorderable)")]
+    monkeypatch.setattr(fmt.EventType, "check_body", broken)
+    outcome = fmt.check_chunk([event_records[-1]])
+    assert [_outcome(o) for o in outcome] == [
+        ("event.malformed", None, "the record could not be checked (TypeError: unorderable)")]

@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import Cli
 from tests.test_involvement import edit, gen, human_input, release, verify_chain
-from verifier._internal.report import render
+from verifier.render import render_html as render
 
 FIXED = datetime(2026, 11, 21, tzinfo=UTC)
 

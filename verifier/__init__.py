@@ -1,20 +1,34 @@
-"""provenote's standalone verifier: reads the format, checks chains and bundles, reports.
+"""provenote's standalone verifier: checks an evidence bundle offline and reports.
+
+Public surface::
+
+    from verifier import Policy, verify_bundle
+
+    report = verify_bundle("night-market.bundle", Policy(trusted_keys=[raw_key], require_trusted=True))
+    report.raise_for_invalid()          # or read report.valid, report.trusted, report.errors
+
+The format itself (codec, events, chain rules, bundle records) is :mod:`verifier.format`; the
+human-involvement method is :mod:`verifier.analysis`; text and HTML output :mod:`verifier.render`.
 
 Runtime dependencies: ``cryptography`` and ``cbor2`` only. This package never imports
 ``ledger``, ``cli``, ``lmdb`` or ``click`` (a test enforces it).
 """
 
-from verifier._internal.errors import (
+from verifier._report import SPEC_VERSION, STEPS, VERIFIER_VERSION, Policy, Report, SignerReport
+from verifier._run import verify_bundle
+from verifier.format import (
+    Code,
     CodedError,
+    Finding,
     MalformedBundle,
     ProvenoteError,
     UntrustedDataError,
     UsageError,
     VerificationFailure,
 )
-from verifier._internal.event import SignedEvent, parse_event, verify_event
 
 __all__ = [
-    "CodedError", "MalformedBundle", "ProvenoteError", "SignedEvent", "UntrustedDataError", "UsageError",
-    "VerificationFailure", "parse_event", "verify_event",
+    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "Finding", "MalformedBundle", "Policy",
+    "ProvenoteError", "Report", "SignerReport", "UntrustedDataError", "UsageError", "VerificationFailure",
+    "verify_bundle",
 ]

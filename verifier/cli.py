@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from verifier._internal.errors import UsageError
-from verifier._internal.event import format_time
-from verifier._internal.format import PUBLIC_KEY_SIZE, key_id
-from verifier._internal.verify import BundleVerifier, Report
+from verifier import Policy, Report, UsageError, verify_bundle
+from verifier.format import PUBLIC_KEY_SIZE
+from verifier.render import render_text
 
 PROG = "provenote"
 
@@ -77,50 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def render_text(report: Report) -> str:
-    lines = []
-    if not report.readable:
-        lines.append("UNREADABLE — this is not a bundle that can be verified")
-    elif report.exit_code == 0:
-        lines.append("VALID — the bundle is cryptographically intact")
-    elif report.valid:
-        lines.append("VALID but NOT TRUSTED — intact, but not every signer is in your trust list")
-    else:
-        lines.append("INVALID — the bundle fails verification")
-    if report.work is not None:
-        lines.append(f"work    {report.work.hex()}  {report.title or ''}".rstrip())
-    lines.append(f"events  {report.events}")
-    if report.first_time is not None and report.last_time is not None:
-        lines.append(f"period  {format_time(report.first_time)} … {format_time(report.last_time)}")
-    trust = {None: "not evaluated (no --trust given)", True: "every signer is trusted",
-             False: "not every signer is trusted"}[report.trusted]
-    lines.append(f"trust   {trust}")
-    for signer in report.signers:
-        mark = {None: "", True: "  [trusted]", False: "  [NOT trusted]"}[signer.trusted]
-        lines.append(f"signer  {signer.name or '?'} ({signer.role or '?'}) "
-                     f"{key_id(signer.public_key).hex()[:16]}  {signer.events} event{'' if signer.events == 1 else 's'}{mark}")
-    if report.exporter is not None:
-        lines.append(f"export  signed by {report.exporter.name} ({report.exporter.role})")
-    if report.disclosed or report.withheld:
-        shown = ", ".join(f"{k} ×{v}" for k, v in sorted(report.disclosed.items())) or "none"
-        hidden = ", ".join(f"{k} ×{v}" for k, v in sorted(report.withheld.items())) or "none"
-        lines.append(f"private disclosed: {shown}; withheld: {hidden}")
-    for finding in report.errors:
-        where = f" (event {finding.event})" if finding.event is not None else ""
-        lines.append(f"error   {finding.code}{where}: {finding.message}")
-    if report.errors_not_listed:
-        lines.append(f"error   … and {report.errors_not_listed} more")
-    for finding in report.warnings:
-        lines.append(f"warning {finding.code}: {finding.message}")
-    profile = report.human_involvement
-    if profile is not None:
-        if profile.shares is not None:
-            shares = ", ".join(f"{name.replace('_', '-')} {value * 100:.1f}%" for name, value in profile.shares.items())
-            lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
-        lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
-    return "\n".join(lines)
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse, verify, print; return the exit code."""
     args = build_parser().parse_args(argv)
@@ -134,9 +89,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"--assets {args.assets} is not a directory")
         if not args.bundle.is_file():
             raise UsageError(f"bundle not found: {args.bundle}")
-        verifier = BundleVerifier(trusted_keys=trusted, require_trusted=args.require_trusted,
-                                  assets_dir=args.assets, jobs=args.jobs)
-        report = verifier.run(args.bundle)
+        policy = Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs)
+        report = verify_bundle(args.bundle, policy)
     except UsageError as e:
         sys.stderr.write(f"{PROG}: error: {e}\n")
         return 2
@@ -161,10 +115,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def write_report(report: Report, out: Path, lang: str) -> None:
     """Write the HTML report atomically (a temporary file, then a rename)."""
-    from verifier._internal.report import render
+    from verifier.render import render_html
 
     temp = out.with_name(f".{out.name}.tmp")
-    temp.write_text(render(report, lang), encoding="utf-8")
+    temp.write_text(render_html(report, lang), encoding="utf-8")
     temp.replace(out)
 
 

@@ -1,4 +1,4 @@
-"""Signed events: the payload model and the checks of one envelope (spec/verification.md V4).
+"""Signed events: the payload model and the checks of one envelope (spec/verification.md V3–V5).
 
 Everything here is pure: bytes in, values or exceptions out.
 """
@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from verifier._internal import cbor, cose
-from verifier._internal.errors import UntrustedDataError, UsageError, VerificationFailure
-from verifier._internal.format import (
+from verifier.format import _cbor as cbor
+from verifier.format import _cose as cose
+from verifier.format._codes import Code, SchemaError, UntrustedDataError, UsageError, VerificationFailure
+from verifier.format._ids import (
     CTYPE_EVENT,
     DIGEST_SIZE,
     DISCLOSURE_PREFIX,
@@ -26,7 +27,7 @@ from verifier._internal.format import (
     event_hash,
     key_id,
 )
-from verifier._internal.types import EVENT_TYPES, GENESIS_TYPE, RESERVED_TYPES, SchemaError
+from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, RESERVED_TYPES
 
 #: Largest envelope accepted (limit L2, spec/format.md §7).
 MAX_ENVELOPE_SIZE = 1 << 20
@@ -43,12 +44,13 @@ PAYLOAD_KEY_ORDERS = frozenset(
 
 
 _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
-
+#: Latest recorded or occurred time the format admits: 9999-12-31T23:59:59.999999Z (format.md §3).
+MAX_TIME = 253_402_300_799_999_999
 
 
 def format_time(microseconds: int) -> str:
-    """RFC 3339 UTC text of a time in microseconds since the Unix epoch."""
-    moment = datetime.fromtimestamp(microseconds / 1_000_000, tz=UTC)
+    """RFC 3339 UTC text of a time in microseconds since the Unix epoch (any value in range)."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=min(microseconds, MAX_TIME))
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
@@ -68,11 +70,9 @@ class EventPayload:
     commitments: Mapping[str, bytes]  # private field name -> disclosure digest
 
     def __post_init__(self) -> None:
-        try:
-            check_payload_rules(self.version, self.type, self.work, self.seq, self.prev, self.time,
-                                self.occurred, self.body, self.commitments)
-        except SchemaError as e:
-            raise VerificationFailure("event.schema_invalid", str(e), event=self.seq) from e
+        """Raises: SchemaError (a ``ValueError``) naming the first rule broken."""
+        check_payload_rules(self.version, self.type, self.work, self.seq, self.prev, self.time,
+                            self.occurred, self.body, self.commitments)
 
     @property
     def key_id(self) -> KeyId:
@@ -108,12 +108,16 @@ class EventPayload:
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
-        """Build from a decoded payload map.
+        """Build from a decoded payload map (step V4).
 
         Raises:
             VerificationFailure: ``event.schema_invalid`` naming what is wrong.
         """
-        return cls(*payload_fields(value))
+        fields = payload_fields(value)
+        try:
+            return cls(*fields)
+        except SchemaError as e:
+            raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, str(e), event=fields[3]) from e
 
 
 PayloadFields = tuple[int, str, WorkId | None, int, EventHash | None, int, int | None, bytes,
@@ -121,33 +125,34 @@ PayloadFields = tuple[int, str, WorkId | None, int, EventHash | None, int, int |
 
 
 def payload_fields(value: Any) -> PayloadFields:
-    """The ten fields of a decoded payload map, each of its CDDL type (step V4.5, first half),
-    in :class:`EventPayload`'s order. The rules between them are :func:`check_payload_rules`.
+    """The ten fields of a decoded payload map, each of its CDDL type,
+    in :class:`EventPayload`'s order (step V4.1). The rules between them are
+    :func:`check_payload_rules`.
 
     Raises:
         VerificationFailure: ``event.schema_invalid`` naming what is wrong.
     """
     if type(value) is not dict:
-        raise VerificationFailure("event.schema_invalid", "payload must be a map")
+        raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, "payload must be a map")
     if tuple(value) not in PAYLOAD_KEY_ORDERS:  # the usual case costs one lookup
         unknown = set(value) - _PAYLOAD_KEYS
         missing = _REQUIRED_PAYLOAD_KEYS - set(value)
         if unknown or missing:
             raise VerificationFailure(
-                "event.schema_invalid",
+                Code.EVENT_SCHEMA_INVALID,
                 f"payload keys wrong (unknown {sorted(map(str, unknown))}, missing {sorted(missing)})",
             )
     version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
     work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
     signer, body, commitments = value["signer"], value["body"], value["commitments"]
     if (type(version) is not int or type(type_name) is not str
-            or type(seq) is not int or not 0 <= seq <= _U64_MAX or type(time) is not int or not 0 <= time <= _U64_MAX
-            or (occurred is not None and (type(occurred) is not int or not 0 <= occurred <= _U64_MAX))
+            or type(seq) is not int or not 0 <= seq <= _U64_MAX or type(time) is not int or not 0 <= time <= MAX_TIME
+            or (occurred is not None and (type(occurred) is not int or not 0 <= occurred <= MAX_TIME))
             or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
             or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
             or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
             or type(body) is not dict or type(commitments) is not dict):
-        raise VerificationFailure("event.schema_invalid", "payload fields have the wrong types")
+        raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, "payload fields have the wrong types or ranges")
     # work and prev are 32-byte digests: WorkId and EventHash (NewType is the identity at run time).
     return cast(PayloadFields, (version, type_name, work, seq, prev, time, occurred, signer, body, commitments))
 
@@ -155,9 +160,9 @@ def payload_fields(value: Any) -> PayloadFields:
 def check_payload_rules(version: int, type_name: str, work: WorkId | None, seq: int, prev: EventHash | None,
                         time: int, occurred: int | None, body: Mapping[str, Any],
                         commitments: Mapping[str, bytes]) -> None:
-    """The rules of a payload whose fields have their types (step V4.5, second half): format
-    version, a known type, genesis at seq 0 only, occurred not after time, commitments, and the
-    body against its type's schema.
+    """The rules of a payload whose fields have their types (steps V4.2–V4.4): format version, a
+    known type, genesis at seq 0 only, occurred not after time, commitments, and the body against
+    its type's schema.
 
     Raises:
         SchemaError: naming the first rule broken.
@@ -202,51 +207,59 @@ class SignedEvent:
         return cose.sig_structure(self.protected, self.payload_bytes)
 
     def verify_signature(self) -> None:
-        """Raises: VerificationFailure ``event.signature_invalid``."""
+        """Step V5. Raises: VerificationFailure ``event.signature_invalid``."""
         try:
             cose.verify_signature(self.payload.signer, self.signature, self.signed_bytes(),
-                                  code="event.signature_invalid")
+                                  code=Code.EVENT_SIGNATURE_INVALID)
         except VerificationFailure as e:
             e.event = self.payload.seq
             raise
 
 
 def parse_event(envelope: bytes) -> SignedEvent:
-    """Steps V4.1–V4.5 of spec/verification.md for one envelope, signature excepted.
+    """Steps V3 and V4 of spec/verification.md for one envelope: everything but the signature.
 
     Raises:
         VerificationFailure: ``event.too_large``, ``event.malformed``, ``event.noncanonical``,
             ``event.header_invalid`` or ``event.schema_invalid``.
     """
-    if len(envelope) > MAX_ENVELOPE_SIZE:
-        raise VerificationFailure("event.too_large", f"envelope is over {MAX_ENVELOPE_SIZE} bytes")
-    sign1 = cose.parse_sign1(envelope, code_prefix="event")
-    header = cose.parse_protected(sign1.protected, code_prefix="event")
+    if len(envelope) > MAX_ENVELOPE_SIZE:  # V3.1
+        raise VerificationFailure(Code.EVENT_TOO_LARGE, f"envelope is over {MAX_ENVELOPE_SIZE} bytes")
+    sign1 = cose.parse_sign1(envelope, cose.EVENT_CODES)  # V3.2
+    header = cose.parse_protected(sign1.protected, cose.EVENT_CODES)  # V3.3
     if header.content_type != CTYPE_EVENT:
-        raise VerificationFailure("event.header_invalid", f"content type must be {CTYPE_EVENT}")
-    try:
-        # The payload's schema (EventPayload) checks the type of every value it admits, which
-        # implies the data model of spec/format.md §2, so the generic walk is not repeated here.
+        raise VerificationFailure(Code.EVENT_HEADER_INVALID, f"content type must be {CTYPE_EVENT}")
+    try:  # V3.4: well-formed, in the data model, deterministic
         payload_value = cbor.decode_float_free_map(sign1.payload, what="event payload",
                                                    top_level_orders=PAYLOAD_KEY_ORDERS)
     except cbor.NonCanonical as e:
-        raise VerificationFailure("event.noncanonical", e.message) from e
+        raise VerificationFailure(Code.EVENT_NONCANONICAL, e.message) from e
     except UntrustedDataError as e:
-        raise VerificationFailure("event.malformed", e.message) from e
-    payload = EventPayload.from_cbor(payload_value)
-    if header.kid != payload.key_id:
-        raise VerificationFailure("event.header_invalid", "kid is not the key id of the payload's signer",
+        raise VerificationFailure(Code.EVENT_MALFORMED, e.message) from e
+    try:  # V4
+        payload = EventPayload.from_cbor(payload_value)
+    except VerificationFailure:
+        # The schema admits only values of the data model, so the fast decode above skipped the
+        # model walk for what it accepts; a rejected value may be outside the model, which is
+        # V3.4's finding and comes first.
+        try:
+            cbor.check_data_model(payload_value, what="event payload")
+        except UntrustedDataError as e:
+            raise VerificationFailure(Code.EVENT_MALFORMED, e.message) from e
+        raise
+    if header.kid != payload.key_id:  # V3.5
+        raise VerificationFailure(Code.EVENT_HEADER_INVALID, "kid is not the key id of the payload's signer",
                                   event=payload.seq)
     expected_subject = payload.work.hex() if payload.work is not None else None
     if header.subject != expected_subject:
-        raise VerificationFailure("event.header_invalid", "CWT sub must be the work id (absent in genesis)",
+        raise VerificationFailure(Code.EVENT_HEADER_INVALID, "CWT sub must be the work id (absent in genesis)",
                                   event=payload.seq)
     return SignedEvent(envelope, event_hash(envelope), payload, sign1.protected, sign1.payload,
                        sign1.signature)
 
 
 def verify_event(envelope: bytes) -> SignedEvent:
-    """:func:`parse_event` and the signature check (V4.6)."""
+    """:func:`parse_event` and the signature check (V5)."""
     signed = parse_event(envelope)
     signed.verify_signature()
     return signed
@@ -269,21 +282,26 @@ def disclosure_digest(salt: bytes, field_name: str, value: str) -> bytes:
     return commitment(encode_disclosure(salt, field_name, value))
 
 
-def check_disclosure(commitments: Mapping[str, bytes], seq: int, disclosure: Any) -> tuple[str, str]:
-    """Check one disclosure ``[salt, field, value]`` against an event's commitments (V6).
+def disclosure_parts(disclosure: Any, seq: int) -> tuple[bytes, str, str]:
+    """Step V7.2: a disclosure is ``[salt(16), field, text]``.
 
-    Returns: the field name and the disclosed plaintext.
-    Raises: VerificationFailure ``disclosure.malformed`` or ``disclosure.mismatch`` (for event ``seq``).
+    Raises: VerificationFailure ``disclosure.malformed`` (for event ``seq``).
     """
     if (type(disclosure) is not list or len(disclosure) != 3 or type(disclosure[0]) is not bytes
             or len(disclosure[0]) != SALT_SIZE or type(disclosure[1]) is not str
             or type(disclosure[2]) is not str):
-        raise VerificationFailure("disclosure.malformed", "a disclosure is [salt(16), field, text]", event=seq)
-    salt, name, value = disclosure
+        raise VerificationFailure(Code.DISCLOSURE_MALFORMED, "a disclosure is [salt(16), field, text]", event=seq)
+    return disclosure[0], disclosure[1], disclosure[2]
+
+
+def check_commitment(commitments: Mapping[str, bytes], seq: int, salt: bytes, name: str, value: str) -> None:
+    """Step V7.4: the disclosure matches the event's commitment for its field.
+
+    Raises: VerificationFailure ``disclosure.mismatch`` (for event ``seq``).
+    """
     expected = commitments.get(name)
     if expected is None:
-        raise VerificationFailure("disclosure.mismatch", f"event commits to no field {name!r}", event=seq)
+        raise VerificationFailure(Code.DISCLOSURE_MISMATCH, f"event commits to no field {name!r}", event=seq)
     if disclosure_digest(salt, name, value) != expected:
-        raise VerificationFailure("disclosure.mismatch", f"disclosed {name} does not match its commitment",
+        raise VerificationFailure(Code.DISCLOSURE_MISMATCH, f"disclosed {name} does not match its commitment",
                                   event=seq)
-    return name, value

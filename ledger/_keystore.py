@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from verifier._internal import cbor
-from verifier._internal.errors import ProvenoteError
-from verifier._internal.format import KeyId, key_id
+from verifier.format import KeyCard, KeyId, UsageError, encode_cbor, is_key_name, is_key_role, key_id
 
 KEY_FILE_FORMAT = "provenote-key/1"
 SCRYPT_N = 2**17  # spec/keys.md: N = 2^17, r = 8, p = 1 (128 MiB, about 0.4 s here)
@@ -31,21 +28,26 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_SCRYPT_N = 2**17  # files asking for less are refused (fail closed)
 _AAD_PREFIX = b"provenote/v1/key-file\x00"
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
-class KeyStoreError(ProvenoteError):
+class KeyStoreError(UsageError):
     """A key is missing, malformed, or its passphrase is wrong (exit 2)."""
 
 
 @dataclass(frozen=True)
 class PublicKeyInfo:
-    """What the store says of a key without unlocking it."""
+    """What the store says of a key without unlocking it. Valid by construction: the name and
+    role follow spec/keys.md and the key is 32 bytes (else KeyStoreError)."""
 
     name: str
     role: str
     public_key: bytes
+
+    def __post_init__(self) -> None:
+        try:
+            KeyCard(self.public_key, self.name, self.role)  # the format's own rules
+        except UsageError as e:
+            raise KeyStoreError(str(e)) from e
 
     @property
     def key_id(self) -> KeyId:
@@ -72,12 +74,7 @@ class Signer:
     def key_card(self) -> bytes:
         """The key's self-signed card: its name and role signed with the key itself
         (spec/bundle.md §2.2). Deterministic, so it can be rebuilt at any time."""
-        from verifier._internal import cose
-        from verifier._internal.bundle import key_card_header, key_card_payload
-
-        protected = key_card_header(self.info.public_key)
-        payload = key_card_payload(self.info.public_key, self.info.name, self.info.role)
-        return cose.encode_sign1(protected, payload, self.sign(cose.sig_structure(protected, payload)))
+        return KeyCard(self.info.public_key, self.info.name, self.info.role).sign(self.sign)
 
 
 def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -85,7 +82,7 @@ def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 
 def _aad(meta: dict[str, Any]) -> bytes:
-    return _AAD_PREFIX + cbor.encode(meta)
+    return _AAD_PREFIX + encode_cbor(meta)
 
 
 class KeyStore:
@@ -95,7 +92,7 @@ class KeyStore:
         self.directory = directory
 
     def _path(self, name: str) -> Path:
-        if not NAME_PATTERN.match(name):
+        if not is_key_name(name):
             raise KeyStoreError(f"invalid key name {name!r}: use letters, digits, '.', '_' or '-'")
         return self.directory / f"{name}.key"
 
@@ -104,7 +101,7 @@ class KeyStore:
 
         Raises: KeyStoreError if the name or role is invalid, the key exists, or the passphrase is empty.
         """
-        if not ROLE_PATTERN.match(role):
+        if not is_key_role(role):
             raise KeyStoreError(f"invalid role {role!r}: lowercase letters, digits and '-'")
         if not passphrase:
             raise KeyStoreError("the passphrase must not be empty")

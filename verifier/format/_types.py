@@ -1,18 +1,21 @@
-"""The event-type table of format v1 (spec/event-types.md): body schemas, private fields,
-IPTC digital source types and C2PA actions. Both the writer and the verifier use it.
+"""The event-type table of format v1 (spec/event-types.md): body schemas, private fields, IPTC
+digital source types, and which body fields produce, use or reference what. The one owner of
+these facts: the writer, the verifier, the lineage analysis and the exporter all read them here.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifier._internal.format import DIGEST_SIZE
+from verifier.format._codes import SchemaError
+from verifier.format._ids import DIGEST_SIZE
 
-IPTC_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
-#: The IPTC Digital Source Type terms (NewsCodes vocabulary) the format accepts.
+#: The IPTC Digital Source Type terms the format accepts: the current (not retired) terms of the
+#: NewsCodes vocabulary http://cv.iptc.org/newscodes/digitalsourcetype/ (spec/event-types.md).
 IPTC_TERMS = frozenset(
     {
         "digitalCapture", "computationalCapture", "negativeFilm", "positiveFilm", "print",
@@ -27,15 +30,16 @@ EDIT_KINDS = (
     "mastering", "sound-design", "other",
 )
 INPUT_LAYERS = ("melody", "harmony", "rhythm", "lyrics", "vocals", "instrument", "production", "other")
+#: Source types that mark material as made by AI: an import with one of these is AI material
+#: for the lineage rule (spec/event-types.md §2) and the human-involvement method.
+AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
+                             "compositeSynthetic", "algorithmicMedia"})
+
 #: Layers that are recordings of a performance (IPTC digitalCapture); the rest digitalCreation.
 CAPTURED_LAYERS = frozenset({"vocals", "instrument"})
 
 MAX_TEXT = 65_536  # characters in any text field (limit L7)
 MAX_LIST = 4_096  # items in any list of a body (limit L8)
-
-
-class SchemaError(ValueError):
-    """A body does not match its type's schema; the message says which field and why."""
 
 
 Validator = Callable[[str, Any], None]
@@ -125,9 +129,39 @@ def _segment(name: str, value: Any) -> None:
         raise SchemaError(f"{name} must be [start_ms, end_ms] with 0 <= start < end")
 
 
-def _iptc(name: str, value: Any) -> None:
-    if type(value) is not str or value not in IPTC_TERMS:
-        raise SchemaError(f"{name} must be an IPTC digital source type term")
+class Role(enum.Enum):
+    """What an event does with the asset(s) in one body field (for lineage)."""
+
+    PRODUCES = "produces"
+    USES = "uses"
+    CHOOSES = "chooses"  # a selection's chosen asset: one of the candidates it uses
+
+
+@dataclass(frozen=True, slots=True)
+class AssetField:
+    """A body field holding one asset reference (``many`` False) or a list of them."""
+
+    name: str
+    role: Role
+    many: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A body field naming an earlier event of the same work by its hash (spec/event-types.md
+    §3): the target's type must be in ``allowed`` (any type when None) and not in ``excluded``."""
+
+    name: str
+    allowed: frozenset[str] | None = None
+    excluded: frozenset[str] = frozenset()
+
+    def admits(self, target_type: str) -> bool:
+        return (self.allowed is None or target_type in self.allowed) and target_type not in self.excluded
+
+    def describe(self) -> str:
+        if self.allowed is not None:
+            return " or ".join(sorted(self.allowed))
+        return "an event other than " + ", ".join(sorted(self.excluded)) if self.excluded else "an event"
 
 
 @dataclass(frozen=True)
@@ -141,8 +175,11 @@ class EventType:
     private_optional: frozenset[str] = frozenset()
     #: IPTC term(s) the body's ``digital_source_type`` may hold; empty = the field is absent.
     source_types: frozenset[str] = frozenset()
-    c2pa_action: str | None = None
     extra_check: Callable[[Mapping[str, Any]], None] | None = None
+    #: Body fields that hold assets, with what the event does with them.
+    assets: tuple[AssetField, ...] = ()
+    #: Body fields that name an earlier event of the work.
+    references: tuple[Reference, ...] = ()
 
     #: Derived on construction: every private field, every body field the type admits.
     private_fields: frozenset[str] = field(init=False, compare=False, repr=False)
@@ -154,6 +191,19 @@ class EventType:
         if self.source_types:
             body_fields.add("digital_source_type")
         object.__setattr__(self, "body_fields", frozenset(body_fields))
+        for declared in (*(a.name for a in self.assets), *(r.name for r in self.references)):
+            if declared not in body_fields:
+                raise ValueError(f"{self.name}: {declared} is not a body field")
+
+    def assets_in(self, body: Mapping[str, Any], *roles: Role) -> list[Mapping[str, Any]]:
+        """The asset references of a validated body in the fields of the given roles, in field
+        order then list order."""
+        found: list[Mapping[str, Any]] = []
+        for declared in self.assets:
+            if declared.role in roles and declared.name in body:
+                value = body[declared.name]
+                found.extend(value if declared.many else (value,))
+        return found
 
     def check_body(self, body: Any, commitment_names: frozenset[str]) -> None:
         """Check a body and the names of its committed private fields.
@@ -204,6 +254,8 @@ def _human_input_check(body: Mapping[str, Any]) -> None:
 _assets = _list_of(_asset)
 _segments = _list_of(_segment)
 
+_P, _U, _C = Role.PRODUCES, Role.USES, Role.CHOOSES
+
 EVENT_TYPES: dict[str, EventType] = {
     t.name: t
     for t in (
@@ -215,20 +267,21 @@ EVENT_TYPES: dict[str, EventType] = {
              "inputs": _assets},
             private_optional=frozenset({"prompt", "negative_prompt", "lyrics"}),
             source_types=frozenset({"trainedAlgorithmicMedia"}),
-            c2pa_action="c2pa.created",
+            assets=(AssetField("outputs", _P, True), AssetField("inputs", _U, True)),
         ),
         EventType(
             "parameter-edit",
             {"of": _digest, "params": _params, "outputs": _assets},
             source_types=frozenset({"trainedAlgorithmicMedia"}),
-            c2pa_action="c2pa.created",
+            assets=(AssetField("outputs", _P, True),),
+            references=(Reference("of", allowed=frozenset({"generation", "parameter-edit"})),),
         ),
         EventType(
             "selection",
             {"candidates": _list_of(_asset, min_items=1), "chosen": _asset},
             private_optional=frozenset({"reason"}),
-            c2pa_action="c2pa.opened",
             extra_check=_selection_check,
+            assets=(AssetField("candidates", _U, True), AssetField("chosen", _C, False)),
         ),
         EventType(
             "human-edit",
@@ -236,7 +289,7 @@ EVENT_TYPES: dict[str, EventType] = {
             {"segments": _segments, "stems": _list_of(_text), "tool": _text, "minutes": _uint},
             private_optional=frozenset({"note"}),
             source_types=frozenset({"compositeWithTrainedAlgorithmicMedia", "humanEdits"}),
-            c2pa_action="c2pa.edited",
+            assets=(AssetField("output", _P, False), AssetField("inputs", _U, True)),
         ),
         EventType(
             "human-input",
@@ -244,25 +297,26 @@ EVENT_TYPES: dict[str, EventType] = {
             {"segments": _segments},
             private_optional=frozenset({"note", "lyrics"}),
             source_types=frozenset({"digitalCapture", "digitalCreation"}),
-            c2pa_action="c2pa.created",
             extra_check=_human_input_check,
+            assets=(AssetField("output", _P, False),),
         ),
         EventType(
             "assist",
             {"tool": _text, "function": _text, "inputs": _list_of(_asset, min_items=1),
              "outputs": _list_of(_asset, min_items=1)},
             source_types=frozenset({"algorithmicallyEnhanced"}),
-            c2pa_action="c2pa.edited",
+            assets=(AssetField("outputs", _P, True), AssetField("inputs", _U, True)),
         ),
         EventType(
             "import",
             {"output": _asset, "source": _text},
             source_types=IPTC_TERMS,
-            c2pa_action="c2pa.placed",
+            assets=(AssetField("output", _P, False),),
         ),
-        EventType("release", {"asset": _asset}, {"isrc": _text}, c2pa_action="c2pa.published"),
+        EventType("release", {"asset": _asset}, {"isrc": _text}, assets=(AssetField("asset", _U, False),)),
         EventType("note", {}, private_required=frozenset({"text"})),
-        EventType("attestation", {"about": _digest, "statement": _text}),
+        EventType("attestation", {"about": _digest, "statement": _text},
+                  references=(Reference("about", excluded=frozenset({"note"})),)),
     )
 }
 
@@ -275,35 +329,50 @@ GENESIS_TYPE = "work.created"
 #: Every private field name of any type (what ``--disclose FIELD`` accepts).
 PRIVATE_FIELDS = frozenset().union(*(t.private_fields for t in EVENT_TYPES.values()))
 
+#: Types whose outputs are AI material in themselves (spec/event-types.md §2).
+AI_TYPES = frozenset({"generation", "parameter-edit"})
 
-def default_source_type(type_name: str, body: Mapping[str, Any]) -> str | None:
+
+def output_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Assets an event produces (a selection chooses and produces none)."""
+    return EVENT_TYPES[type_name].assets_in(body, Role.PRODUCES)
+
+
+def input_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Assets an event uses (a selection's candidates, a release's asset, inputs)."""
+    return EVENT_TYPES[type_name].assets_in(body, Role.USES)
+
+
+def referenced_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every asset reference of an event's body, whatever its role."""
+    return EVENT_TYPES[type_name].assets_in(body, Role.PRODUCES, Role.USES, Role.CHOOSES)
+
+
+def makes_ai_material(type_name: str, body: Mapping[str, Any]) -> bool:
+    """Whether an event's outputs are AI material in themselves: a generation, a parameter edit,
+    or an import whose stated source type is one of :data:`AI_SOURCE_TYPES`."""
+    return type_name in AI_TYPES or (type_name == "import"
+                                     and body.get("digital_source_type") in AI_SOURCE_TYPES)
+
+
+def lineage_source_type(type_name: str, ai_input: bool) -> str | None:
+    """The source type a body's lineage fixes (spec/event-types.md §2), or None where the type
+    table alone decides: a human edit is ``compositeWithTrainedAlgorithmicMedia`` when one of its
+    inputs came from AI in this chain, else ``humanEdits``."""
+    if type_name == "human-edit":
+        return "compositeWithTrainedAlgorithmicMedia" if ai_input else "humanEdits"
+    return None
+
+
+def default_source_type(type_name: str, body: Mapping[str, Any], *, ai_input: bool = False) -> str | None:
     """The IPTC term a writer puts in a body that has none (spec/event-types.md)."""
+    from_lineage = lineage_source_type(type_name, ai_input)
+    if from_lineage is not None:
+        return from_lineage
     if type_name in ("generation", "parameter-edit"):
         return "trainedAlgorithmicMedia"
     if type_name == "assist":
         return "algorithmicallyEnhanced"
     if type_name == "human-input":
         return "digitalCapture" if body.get("layer") in CAPTURED_LAYERS else "digitalCreation"
-    if type_name == "human-edit":
-        return "compositeWithTrainedAlgorithmicMedia"
     return None
-
-
-def output_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Assets an event produces (a selection chooses and produces none)."""
-    if type_name in ("generation", "parameter-edit", "assist"):
-        return list(body.get("outputs", []))
-    if type_name in ("human-edit", "human-input", "import"):
-        return [body["output"]]
-    return []
-
-
-def input_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Assets an event uses."""
-    if type_name in ("generation", "human-edit", "assist"):
-        return list(body.get("inputs", []))
-    if type_name == "selection":
-        return list(body["candidates"])
-    if type_name == "release":
-        return [body["asset"]]
-    return []

@@ -16,23 +16,23 @@ bytes left in the file *before* reading, so a hostile length prefix costs nothin
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from verifier._internal import cbor, cose
-from verifier._internal.errors import MalformedBundle, UntrustedDataError, VerificationFailure
-from verifier._internal.format import (
-    CTYPE_KEY,
+from verifier.format import _cbor as cbor
+from verifier.format import _cose as cose
+from verifier.format._codes import Code, MalformedBundle, UntrustedDataError, VerificationFailure
+from verifier.format._ids import (
+    BUNDLE_HEADER_PREFIX,
     CTYPE_TRAILER,
     DIGEST_SIZE,
     FORMAT_VERSION,
-    PUBLIC_KEY_SIZE,
     KeyId,
     WorkId,
-    key_id,
 )
+from verifier.format._keys import KeyCard
 
 MAGIC = "provenote-bundle"
 BUNDLE_VERSION = FORMAT_VERSION
@@ -46,10 +46,6 @@ MAX_KEYS = 1_024  # B3
 MAX_EVENTS = 100_000_000
 MAX_ASSETS = 100_000
 MAX_DISCLOSURES = 16
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_ROLE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-
 
 def frame(record: list[Any]) -> bytes:
     """One bundle item: the byte string wrapping a record's deterministic encoding."""
@@ -66,7 +62,8 @@ class Item:
 
 
 class ItemReader:
-    """Reads bundle items one at a time, checking lengths before reading (spec/bundle.md §3).
+    """Reads bundle items one at a time (spec/verification.md V1.1–V1.4), checking each declared
+    length against the limits and the bytes left before reading the item.
 
     Reads the file in blocks of 1 MiB and slices items out of them; an item larger than the
     block is read on its own. Memory: one block plus the largest item.
@@ -76,7 +73,7 @@ class ItemReader:
 
     def __init__(self, handle: BinaryIO, size: int) -> None:
         if size > MAX_BUNDLE_SIZE:
-            raise MalformedBundle("bundle.too_large", f"bundle is over {MAX_BUNDLE_SIZE} bytes")
+            raise MalformedBundle(Code.BUNDLE_TOO_LARGE, f"bundle is over {MAX_BUNDLE_SIZE} bytes")
         self._handle = handle
         self._remaining = size  # bytes of the file not yet handed out as items
         self._buffer = b""
@@ -97,32 +94,42 @@ class ItemReader:
             length = int.from_bytes(buffer[offset + 1:start], "big")
             end = start + length
             if end <= len(buffer) and end - offset <= self._remaining and length >= (0x100 if head == 0x59 else 24):
+                content = buffer[start:end]
+                if not content.startswith(EVENT_RECORD_PREFIX):  # an event record is always within its limit here
+                    _check_kind_limit(content[:_KIND_PREFIX], length, self.items_read)
                 self._offset = end
                 self._remaining -= end - offset
                 self.items_read += 1
-                return Item(buffer[offset:start], buffer[start:end])
+                return Item(buffer[offset:start], content)
         first = self._take(1)
         major, info = first[0] >> 5, first[0] & 0x1F
-        if major != 2:
-            raise MalformedBundle("bundle.malformed", f"item {self.items_read} is not a byte string")
+        if major != 2:  # V1.1
+            raise MalformedBundle(Code.BUNDLE_MALFORMED, f"item {self.items_read} is not a byte string")
         if info < 24:
             length, extra = info, b""
         elif info <= 27:
             extra = self._take(1 << (info - 24))
             length = int.from_bytes(extra, "big")
             if length < (24 if info == 24 else 1 << (8 << (info - 25))):
-                raise MalformedBundle("bundle.malformed", f"item {self.items_read} length is not shortest form")
+                raise MalformedBundle(Code.BUNDLE_MALFORMED, f"item {self.items_read} length is not shortest form")
         else:
-            raise MalformedBundle("bundle.malformed", f"item {self.items_read} has an indefinite or reserved length")
-        if length > MAX_ITEM_SIZE:
-            raise MalformedBundle("bundle.too_large", f"item {self.items_read} declares {length} bytes, over the limit")
-        content = self._take(length)
+            raise MalformedBundle(Code.BUNDLE_MALFORMED,
+                                  f"item {self.items_read} has an indefinite or reserved length")
+        if length > MAX_ITEM_SIZE:  # V1.2
+            raise MalformedBundle(Code.BUNDLE_TOO_LARGE,
+                                  f"item {self.items_read} declares {length} bytes, over the largest record limit")
+        if length > self._remaining:  # V1.3
+            raise MalformedBundle(Code.BUNDLE_TRUNCATED,
+                                  f"bundle ends {length - self._remaining} bytes early (item {self.items_read})")
+        prefix = self._take(min(length, _KIND_PREFIX))
+        _check_kind_limit(prefix, length, self.items_read)  # V1.4, before the rest is read
+        content = prefix + self._take(length - len(prefix))
         self.items_read += 1
         return Item(first + extra, content)
 
     def _take(self, count: int) -> bytes:
         if count > self._remaining:  # checked before any read or allocation
-            raise MalformedBundle("bundle.truncated",
+            raise MalformedBundle(Code.BUNDLE_TRUNCATED,
                                   f"bundle ends {count - self._remaining} bytes early (item {self.items_read})")
         end = self._offset + count
         if end <= len(self._buffer):
@@ -144,86 +151,79 @@ class ItemReader:
     def _read_exactly(self, count: int) -> bytes:
         data = self._handle.read(count)
         if len(data) != count:
-            raise MalformedBundle("bundle.truncated", "bundle ends early (the file changed while being read)")
+            raise MalformedBundle(Code.BUNDLE_TRUNCATED, "bundle ends early (the file changed while being read)")
         return data
 
 
+#: A record ``["event", envelope, disclosures]`` of three items starts so (spec/bundle.md §2).
+EVENT_RECORD_PREFIX = b"\x83\x65event"
+_KIND_PREFIX = 2 + 23  # an array head and a text string of up to 23 bytes: the longest record kind
+
+
+def record_kind(prefix: bytes) -> str | None:
+    """The kind a record's content names in its first bytes: the head of an array of 1 to 23
+    items (one byte, 0x81–0x97) then a text string of up to 23 bytes (0x60–0x77), as every record
+    begins in deterministic CBOR (V1.4). None if the content does not begin so or names no kind
+    of spec/bundle.md §1."""
+    if len(prefix) < 2 or not 0x81 <= prefix[0] <= 0x97 or not 0x60 <= prefix[1] <= 0x77:
+        return None
+    end = 2 + (prefix[1] - 0x60)
+    if len(prefix) < end:
+        return None
+    try:
+        kind = prefix[2:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "header" if kind == MAGIC else kind if kind in MAX_RECORD_SIZE and kind != "header" else None
+
+
+def _check_kind_limit(prefix: bytes, length: int, index: int) -> None:
+    kind = record_kind(prefix)
+    if kind is None:
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, f"item {index} is not a record of a known kind")
+    if length > MAX_RECORD_SIZE[kind]:
+        raise MalformedBundle(Code.BUNDLE_TOO_LARGE, f"{kind} record (item {index}) is over {MAX_RECORD_SIZE[kind]} bytes")
+
+
 def decode_record(content: bytes) -> tuple[str, list[Any]]:
-    """Decode one record. Raises MalformedBundle ``bundle.malformed``."""
+    """Decode one record (V1.5): deterministic CBOR, an array whose first item names its kind.
+    Returns the kind (``header`` for the header record) and the record.
+
+    Raises MalformedBundle ``bundle.malformed``.
+    """
     try:
         record = cbor.decode(content, what="bundle record")
     except UntrustedDataError as e:
-        raise MalformedBundle("bundle.malformed", e.message) from e
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, e.message) from e
     if type(record) is not list or not record or type(record[0]) is not str:
-        raise MalformedBundle("bundle.malformed", "a record is an array whose first item names its kind")
-    kind = record[0]
-    if kind != MAGIC and kind not in MAX_RECORD_SIZE:
-        raise MalformedBundle("bundle.malformed", f"unknown record kind {kind!r}")
-    limit = MAX_RECORD_SIZE["header" if kind == MAGIC else kind]
-    if len(content) > limit:
-        raise MalformedBundle("bundle.too_large", f"{kind} record is over {limit} bytes")
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, "a record is an array whose first item names its kind")
+    kind = record_kind(content[:_KIND_PREFIX])
+    if kind is None:
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, f"unknown record kind {record[0]!r}")
     return kind, record
 
 
+def header_item(work: WorkId) -> bytes:
+    """The header item of a bundle of ``work``."""
+    return frame([MAGIC, BUNDLE_VERSION, bytes(work)])
+
+
+def header_hash(item: bytes) -> bytes:
+    """What the trailer's ``header`` claims: SHA-256 over the prefix and the whole header item,
+    its byte-string head included (spec/bundle.md §2.5)."""
+    return hashlib.sha256(BUNDLE_HEADER_PREFIX + item).digest()
+
+
 def parse_header(record: list[Any]) -> WorkId:
-    """Step V1 of spec/verification.md. Raises MalformedBundle."""
+    """Step V1.6 of spec/verification.md. Raises MalformedBundle."""
     if len(record) != 3 or record[0] != MAGIC:
-        raise MalformedBundle("bundle.malformed", "the first record is not a provenote bundle header")
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, "the first record is not a provenote bundle header")
     if type(record[1]) is not int or record[1] != BUNDLE_VERSION:
-        raise MalformedBundle("bundle.version_unsupported",
+        raise MalformedBundle(Code.BUNDLE_VERSION_UNSUPPORTED,
                               f"bundle format version {record[1]!r} is not supported (want {BUNDLE_VERSION})")
     if type(record[2]) is not bytes or len(record[2]) != DIGEST_SIZE:
-        raise MalformedBundle("bundle.malformed", "header work id must be 32 bytes")
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, "header work id must be 32 bytes")
     return WorkId(record[2])
-
-
-# -- key cards ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class KeyCard:
-    """A public key with the name and role its holder signed with it."""
-
-    public_key: bytes
-    name: str
-    role: str
-    card: bytes  # the COSE_Sign1 as received
-
-    @property
-    def key_id(self) -> KeyId:
-        return key_id(self.public_key)
-
-
-def key_card_payload(public_key: bytes, name: str, role: str) -> bytes:
-    return cbor.encode({"public_key": public_key, "name": name, "role": role})
-
-
-def key_card_header(public_key: bytes, subject: str | None = None) -> bytes:
-    kid = key_id(public_key)
-    return cose.ProtectedHeader(CTYPE_KEY, kid, kid.hex(), subject).encode()
-
-
-def parse_key_card(card: bytes) -> KeyCard:
-    """Check a self-signed key card (step V3). Raises VerificationFailure ``key.*``."""
-    sign1 = cose.parse_sign1(card, code_prefix="key")
-    header = cose.parse_protected(sign1.protected, code_prefix="key")
-    if header.content_type != CTYPE_KEY or header.subject is not None:
-        raise VerificationFailure("key.header_invalid", f"a key card has content type {CTYPE_KEY} and no sub")
-    try:
-        payload = cbor.decode(sign1.payload, what="key card")
-    except UntrustedDataError as e:
-        raise VerificationFailure("key.malformed", e.message) from e
-    if (type(payload) is not dict or set(payload) != {"public_key", "name", "role"}
-            or type(payload["public_key"]) is not bytes or len(payload["public_key"]) != PUBLIC_KEY_SIZE
-            or type(payload["name"]) is not str or not _NAME.match(payload["name"])
-            or type(payload["role"]) is not str or not _ROLE.match(payload["role"])):
-        raise VerificationFailure("key.malformed", "a key card holds public_key, name and role")
-    if header.kid != key_id(payload["public_key"]):
-        raise VerificationFailure("key.header_invalid", "key card kid is not its key's id")
-    cose.verify_signature(payload["public_key"], sign1.signature,
-                          cose.sig_structure(sign1.protected, sign1.payload),
-                          code="key.self_signature_invalid")
-    return KeyCard(payload["public_key"], payload["name"], payload["role"], card)
 
 
 # -- trailer --------------------------------------------------------------------------------
@@ -241,47 +241,58 @@ class TrailerClaims:
     assets: int
     digest: bytes  # SHA-256 over the digest prefix and every item before the trailer
 
+    def __post_init__(self) -> None:
+        for name in ("work", "header", "head", "digest"):
+            value = getattr(self, name)
+            if type(value) is not bytes or len(value) != DIGEST_SIZE:
+                raise TypeError(f"trailer {name} is a {DIGEST_SIZE}-byte digest")
+        for name in ("events", "keys", "assets"):
+            value = getattr(self, name)
+            if type(value) is not int or not 0 <= value < 2**64:
+                raise TypeError(f"trailer {name} is a count")
+
     def to_cbor(self) -> dict[str, Any]:
         return {"work": bytes(self.work), "header": self.header, "events": self.events, "head": self.head,
                 "keys": self.keys, "assets": self.assets, "digest": self.digest}
 
-
-def trailer_header(public_key: bytes, work: WorkId) -> bytes:
-    kid = key_id(public_key)
-    return cose.ProtectedHeader(CTYPE_TRAILER, kid, kid.hex(), work.hex()).encode()
+    def sign(self, public_key: bytes, sign: Callable[[bytes], bytes]) -> bytes:
+        """The trailer COSE_Sign1 over these claims, by the exporting key."""
+        protected = cose.protected_header(CTYPE_TRAILER, public_key, self.work.hex())
+        return cose.sign1(protected, cbor.encode(self.to_cbor()), sign)
 
 
 def parse_trailer(record: list[Any], keys: dict[KeyId, KeyCard], work: WorkId) -> tuple[TrailerClaims, KeyId]:
-    """Check the trailer's form and signature (step V8). Returns the claims and the signer.
+    """Check the trailer's form, signer and signature (steps V9.1–V9.3). Returns the claims and
+    the signer.
 
     Raises: VerificationFailure ``bundle.trailer_invalid``, ``bundle.trailer_signature_invalid``
     or ``key.missing``.
     """
     if len(record) != 2 or type(record[1]) is not bytes:
-        raise VerificationFailure("bundle.trailer_invalid", "trailer record is [\"trailer\", COSE_Sign1]")
-    sign1 = cose.parse_sign1(record[1], code_prefix="bundle.trailer")
-    header = cose.parse_protected(sign1.protected, code_prefix="bundle.trailer")
+        raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, "trailer record is [\"trailer\", COSE_Sign1]")
+    sign1 = cose.parse_sign1(record[1], cose.TRAILER_CODES)
+    header = cose.parse_protected(sign1.protected, cose.TRAILER_CODES)
     if header.content_type != CTYPE_TRAILER or header.subject != work.hex():
-        raise VerificationFailure("bundle.trailer_invalid",
+        raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID,
                                   f"trailer has content type {CTYPE_TRAILER} and sub = the work id")
     card = keys.get(header.kid)
     if card is None:
-        raise VerificationFailure("key.missing", "the trailer's signer has no key record in the bundle")
+        raise VerificationFailure(Code.KEY_MISSING, "the trailer's signer has no key record in the bundle")
     cose.verify_signature(card.public_key, sign1.signature, cose.sig_structure(sign1.protected, sign1.payload),
-                          code="bundle.trailer_signature_invalid")
+                          code=Code.BUNDLE_TRAILER_SIGNATURE_INVALID)
     try:
         value = cbor.decode(sign1.payload, what="trailer")
     except UntrustedDataError as e:
-        raise VerificationFailure("bundle.trailer_invalid", e.message) from e
+        raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, e.message) from e
     names = ("work", "header", "events", "head", "keys", "assets", "digest")
     if type(value) is not dict or set(value) != set(names):
-        raise VerificationFailure("bundle.trailer_invalid", f"trailer holds exactly {', '.join(names)}")
+        raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, f"trailer holds exactly {', '.join(names)}")
     for name in ("work", "header", "head", "digest"):
         if type(value[name]) is not bytes or len(value[name]) != DIGEST_SIZE:
-            raise VerificationFailure("bundle.trailer_invalid", f"trailer {name} must be 32 bytes")
+            raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, f"trailer {name} must be 32 bytes")
     for name in ("events", "keys", "assets"):
-        if type(value[name]) is not int or value[name] < 0:
-            raise VerificationFailure("bundle.trailer_invalid", f"trailer {name} must be a count")
+        if type(value[name]) is not int or not 0 <= value[name] < 2**64:
+            raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, f"trailer {name} must be a count")
     claims = TrailerClaims(WorkId(value["work"]), value["header"], value["events"], value["head"],
                            value["keys"], value["assets"], value["digest"])
     return claims, header.kid

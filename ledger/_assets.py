@@ -7,16 +7,18 @@ duration comes from STREAMINFO. Any other file takes a duration given by the cal
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from verifier._internal.errors import ProvenoteError
-from verifier._internal.files import sha256_file
+from verifier.format import UsageError
+
+_BLOCK = 1 << 20
 
 
-class AssetError(ProvenoteError):
+class AssetError(UsageError):
     """A file could not be read or described (exit 2)."""
 
 
@@ -83,6 +85,18 @@ def _sniff(head: bytes, name: str) -> str:
         return "application/pdf"
     guessed, _ = mimetypes.guess_type(name)
     return guessed or "application/octet-stream"
+
+
+def sha256_file(path: Path) -> tuple[bytes, int]:
+    """Stream a file once: its SHA-256 (the format's asset hash: no prefix, as ``sha256sum``
+    computes it) and its size."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return digest.digest(), size
 
 
 def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """Event records of a bundle: steps V3–V5 and V7 of spec/verification.md, one chunk at a time.
+Private to the format core; its public face exports :func:`check_chunk` and the two paths.
 
 Two paths, one outcome. The *reference path* builds the models of event.py (``parse_event`` →
 ``SignedEvent`` → ``EventPayload``) and names precisely what is wrong. The *lean path* makes
@@ -14,36 +15,45 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from verifier._internal import bundle, cbor, cose
-from verifier._internal.errors import CodedError, MalformedBundle, UntrustedDataError, VerificationFailure
-from verifier._internal.event import (
+from verifier.format import _bundle as bundle
+from verifier.format import _cbor as cbor
+from verifier.format import _cose as cose
+from verifier.format._bundle import EVENT_RECORD_PREFIX
+from verifier.format._codes import (
+    Code,
+    CodedError,
+    MalformedBundle,
+    SchemaError,
+    UntrustedDataError,
+    VerificationFailure,
+)
+from verifier.format._event import (
     MAX_ENVELOPE_SIZE,
     PAYLOAD_KEY_ORDERS,
     SignedEvent,
-    check_disclosure,
+    check_commitment,
     check_payload_rules,
+    disclosure_parts,
     parse_event,
     payload_fields,
 )
-from verifier._internal.format import CTYPE_EVENT, EVENT_HASH_PREFIX, EventHash, WorkId, key_id
-from verifier._internal.types import EVENT_TYPES, PRIVATE_FIELDS, SchemaError
+from verifier.format._ids import CTYPE_EVENT, EVENT_HASH_PREFIX, EventHash, WorkId, event_hash, key_id
+from verifier.format._types import EVENT_TYPES, PRIVATE_FIELDS
 
-#: A record ``["event", envelope, disclosures]`` of three items starts so (spec/bundle.md §2).
-EVENT_RECORD_PREFIX = b"\x83\x65event"
 _MAX_EVENT_RECORD = bundle.MAX_RECORD_SIZE["event"]
 
 
-@dataclass(slots=True)
-class EventSummary:
-    """What the sequential checks and the analysis need of one verified event."""
+class EventSummary(NamedTuple):
+    """What the sequential checks and the analysis need of one verified event. Immutable; built
+    only from a payload that passed steps V3–V5 and V7."""
 
     hash: EventHash
     seq: int
@@ -55,23 +65,26 @@ class EventSummary:
     signer: bytes
     body: Mapping[str, Any]
     private_fields: tuple[str, ...]
-    disclosed: dict[str, str]
-
-    def __reduce__(self) -> tuple[Callable[..., EventSummary], tuple[Any, ...]]:
-        # Summaries cross from worker processes in bulk: pickled as a constructor call on a
-        # tuple, about four times cheaper than the default for a slots class.
-        return EventSummary, (self.hash, self.seq, self.type, self.work, self.prev, self.time, self.occurred,
-                              self.signer, self.body, self.private_fields, self.disclosed)
+    disclosed: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    code: str
+    """One error or warning: a :class:`Code`, the event's seq (or position) where there is one,
+    and a message. ``hash`` is the event's hash as received, where the record could be split;
+    the chain continues from it (V6.10)."""
+
+    code: Code
     event: int | None
     message: str
+    hash: EventHash | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, Code):
+            raise TypeError(f"a finding's code is a Code member, not {self.code!r}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "event": self.event, "message": self.message}
+        return {"code": self.code.value, "event": self.event, "message": self.message}
 
 
 def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
@@ -81,18 +94,19 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
     results: list[EventSummary | Finding] = []
     signed: list[tuple[int, int, Ed25519PublicKey, bytes, bytes]] = []
     for content in contents:
-        lean = _lean_check(content)
+        lean = check_record_lean(content)
         if lean is None:
-            results.append(_reference_check(content))
+            results.append(check_record_reference(content))
         else:
             summary, public_key, signature, message = lean
             signed.append((len(results), summary.seq, public_key, signature, message))
             results.append(summary)
     for index, seq, public_key, signature, message in signed:
         try:
-            public_key.verify(signature, message)  # V4.6
+            public_key.verify(signature, message)  # V5
         except (InvalidSignature, ValueError):
-            results[index] = Finding("event.signature_invalid", seq, cose.BAD_SIGNATURE)
+            results[index] = Finding(Code.EVENT_SIGNATURE_INVALID, seq, cose.BAD_SIGNATURE,
+                                     results[index].hash)
     return results
 
 
@@ -101,7 +115,7 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
 
 
 def parse_event_record(content: bytes) -> tuple[SignedEvent, list[Any]]:
-    """Steps V3 and V5 for one event record: everything but the signature and disclosures."""
+    """Steps V3 and V4 for one event record: everything but the signature and disclosures."""
     envelope, disclosures = split_event_record(content)
     return parse_event(envelope), disclosures
 
@@ -116,17 +130,19 @@ def summarise(signed: SignedEvent, disclosures: list[Any]) -> EventSummary:
 
 
 def split_event_record(content: bytes) -> tuple[bytes, list[Any]]:
-    """``["event", envelope, disclosures]`` → its parts (V3). The deterministic encoding begins
-    ``83 65 "event"`` and a shortest-form byte string; the disclosures are checked strictly.
+    """``["event", envelope, disclosures]`` → its parts (V1.5). The deterministic encoding
+    begins ``83 65 "event"`` and a shortest-form byte string; the disclosures are an array of at
+    most 16 items in deterministic CBOR.
 
     Raises: MalformedBundle ``bundle.malformed`` / ``bundle.too_large``.
     """
     if len(content) > _MAX_EVENT_RECORD:
-        raise MalformedBundle("bundle.too_large", "event record is over the limit")
+        raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "event record is over the limit")
     envelope = cose.read_bstr(content, len(EVENT_RECORD_PREFIX)) if content.startswith(EVENT_RECORD_PREFIX) else None
     if envelope is None:
         kind, _record = bundle.decode_record(content)  # to say precisely what is wrong
-        raise MalformedBundle("bundle.malformed", f"an event record is [\"event\", envelope, disclosures], not {kind}")
+        raise MalformedBundle(Code.BUNDLE_MALFORMED,
+                              f"an event record is [\"event\", envelope, disclosures], not {kind}")
     return envelope[0], _decode_disclosures(content[envelope[1]:])
 
 
@@ -136,34 +152,44 @@ def _decode_disclosures(rest: bytes) -> list[Any]:
     try:
         disclosures = cbor.decode(rest, what="disclosures")
     except UntrustedDataError as e:
-        raise MalformedBundle("bundle.malformed", e.message) from e
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, e.message) from e
     if type(disclosures) is not list:
-        raise MalformedBundle("bundle.malformed", "an event record's disclosures are an array")
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, "an event record's disclosures are an array")
+    if len(disclosures) > bundle.MAX_DISCLOSURES:  # limit B3
+        raise MalformedBundle(Code.BUNDLE_TOO_LARGE, f"more than {bundle.MAX_DISCLOSURES} disclosures in one event")
     return disclosures
 
 
 def _check_disclosures(commitments: Mapping[str, bytes], seq: int, disclosures: list[Any]) -> dict[str, str]:
+    """Step V7: each disclosure's shape (V7.2), their order (V7.3), each commitment (V7.4)."""
     disclosed: dict[str, str] = {}
-    if len(disclosures) > bundle.MAX_DISCLOSURES:
-        raise VerificationFailure("disclosure.malformed", "too many disclosures", event=seq)
+    last = ""
     for disclosure in disclosures:
-        name, value = check_disclosure(commitments, seq, disclosure)
-        if disclosed and name <= max(disclosed):
-            raise VerificationFailure("disclosure.malformed", "disclosures must be sorted by field, once each",
+        salt, name, value = disclosure_parts(disclosure, seq)
+        if disclosed and name <= last:  # code-point order of the field names, each once
+            raise VerificationFailure(Code.DISCLOSURE_MALFORMED, "disclosures must be sorted by field, once each",
                                       event=seq)
+        check_commitment(commitments, seq, salt, name, value)
         disclosed[name] = value
+        last = name
     return disclosed
 
 
-def _reference_check(content: bytes) -> EventSummary | Finding:
+def check_record_reference(content: bytes) -> EventSummary | Finding:
+    """The reference path for one event record: V1.5, V3, V4, V5 and V7 in that order; the
+    first failing step names the record's one error. Never raises for bad input."""
+    digest: EventHash | None = None
     try:
-        signed, disclosures = parse_event_record(content)
+        envelope, disclosures = split_event_record(content)
+        digest = event_hash(envelope)
+        signed = parse_event(envelope)
         signed.verify_signature()
         return summarise(signed, disclosures)
     except CodedError as e:
-        return Finding(e.code, e.event, e.message)
+        return Finding(e.code, e.event, e.message, digest)
     except _UNFORESEEN as e:  # a check that broke on hostile input: fail closed, never a traceback
-        return Finding("event.malformed", None, f"the record could not be checked ({type(e).__name__}: {e})")
+        return Finding(Code.EVENT_MALFORMED, None, f"the record could not be checked ({type(e).__name__}: {e})",
+                       digest)
 
 
 _UNFORESEEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError)
@@ -177,7 +203,7 @@ _LEAN_DECLINES = (IndexError, ValueError, TypeError, OverflowError, RecursionErr
                   SchemaError, cbor2.CBORDecodeError)
 
 
-def _lean_check(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, bytes] | None:
+def check_record_lean(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, bytes] | None:
     """The summary, key, signature and signed message of a record in the one layout of a valid
     event record, all checks but the signature passed; None to let the reference path judge."""
     try:
@@ -187,7 +213,7 @@ def _lean_check(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
 
 
 def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, bytes] | None:
-    # V3: 83 65 "event" <bstr envelope> <disclosures>; the envelope's head in shortest form.
+    # V1.5: 83 65 "event" <bstr envelope> <disclosures>; the envelope's head in shortest form.
     if len(content) > _MAX_EVENT_RECORD or content[:7] != EVENT_RECORD_PREFIX:
         return None
     head = content[7]
@@ -204,7 +230,7 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
     end = start + length
     if end > len(content) or length > MAX_ENVELOPE_SIZE:
         return None
-    # V4.1–V4.2: d2 84 58 <n ≥ 24> <protected> a0 <bstr payload> 58 40 <signature> (spec/format.md §4)
+    # V3.2: d2 84 58 <n ≥ 24> <protected> a0 <bstr payload> 58 40 <signature> (spec/format.md §4)
     if content[start:start + 3] != b"\xd2\x84\x58":
         return None
     protected_start = start + 4
@@ -228,11 +254,11 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
         return None
     protected = content[protected_start:protected_end]
     payload_bytes = content[payload_start:payload_end]
-    # V4.3: the protected header (parse_protected remembers the valid ones).
-    header = cose.parse_protected(protected, code_prefix="event")
+    # V3.3: the protected header (parse_protected remembers the valid ones).
+    header = cose.parse_protected(protected, cose.EVENT_CODES)
     if header.content_type != CTYPE_EVENT:
         return None
-    # V4.4–V4.5: the payload, strictly decoded; canonical; its fields, rules and body schema.
+    # V3.4 and V4: the payload, strictly decoded; canonical; its fields, rules and body schema.
     value = cbor2.loads(payload_bytes, max_depth=cbor.MAX_DEPTH, allow_indefinite=False,
                         allow_duplicate_keys=False, str_errors="strict")
     patterns = _PAYLOAD_PATTERNS.get(tuple(value)) if type(value) is dict else None
@@ -240,7 +266,7 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
         return None
     version, type_name, work, seq, prev, time, occurred, signer, body, commitments = payload_fields(value)
     check_payload_rules(version, type_name, work, seq, prev, time, occurred, body, commitments)
-    # Canonical form (spec/format.md §2): the payload's bytes, item by item, are the shortest-form
+    # Canonical form (spec/format.md §2, V3.4): the payload's bytes, item by item, are the shortest-form
     # encodings the patterns admit, and the body's are cbor2's plain encoding of the decoded body
     # (deterministic for ordered, float-free maps). CBOR items are self-delimiting, so the
     # patterns' split of the bytes is the decoder's, and together they say bytes = encode(value).
@@ -259,7 +285,7 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, Ed25519PublicKey, bytes, 
         return None
     if len(commitments) > 1 and not cbor.ordered_and_float_free(commitments):
         return None
-    if header.kid != key_id(signer) or header.subject != (work.hex() if work is not None else None):
+    if header.kid != key_id(signer) or header.subject != (work.hex() if work is not None else None):  # V3.5
         return None
     public_key = cose.public_key_object(signer)
     # V7: disclosures.

@@ -8,10 +8,10 @@ readouts. A profile, not a legal verdict.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from verifier._internal.types import input_assets, output_assets
+from verifier.format import input_assets, makes_ai_material, output_assets
 
 METHOD = "provenote-hi/1"
 RETROSPECTIVE_US = 24 * 3600 * 1_000_000  # occurred more than 24 h before recorded: grade C
@@ -24,8 +24,6 @@ CATEGORIES = (
 RED_FLAGS = ("prompt_only", "selection_only", "ai_output_missing", "lineage.gap", "edit.extent_undeclared",
              "retrospective", "unlabelled_ai")
 _AI_TYPES = frozenset({"generation", "parameter-edit"})
-_AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
-                              "compositeSynthetic", "algorithmicMedia"})
 _ARRANGING_KINDS = frozenset({"arrangement", "structure", "mixing"})
 _GRADE_ORDER = {"C": 0, "B": 1, "A": 2}
 
@@ -97,7 +95,7 @@ def total(intervals: Iterable[Interval]) -> int:
 # -- the analysis ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Profile:
     """The result of the method; :meth:`to_json` is the ``human_involvement`` object."""
 
@@ -165,8 +163,7 @@ class _Analysis:
         return found
 
     def is_ai_event(self, event: Event) -> bool:
-        return event.type in _AI_TYPES or (event.type == "import"
-                                           and event.body.get("digital_source_type") in _AI_SOURCE_TYPES)
+        return makes_ai_material(event.type, event.body)
 
     def reaches_ai(self, asset: bytes, _seen: frozenset[bytes] = frozenset()) -> bool:
         if asset in self._ai_memo:
@@ -325,15 +322,14 @@ def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
         "unlabelled_ai": ai_released and counts.get("label", 0) == 0,
     }
     red_flags = [name for name in RED_FLAGS if flags[name]]
-    profile = Profile(categories, grades, shares, intervals, length,
-                      dict(release.body["asset"], sha256=release.body["asset"]["sha256"].hex(),
-                           event=release.seq) if release else None,
-                      run.stem_seconds(lineage, length) if length else [], red_flags, {})
-    profile.readouts = _readouts(run, profile, lineage, ai_released, counts, names)
-    profile.evidence = [{"event": e.seq, "type": e.type, "grade": grades[e.seq],
-                         "attested_by": [names.get(k, k.hex()[:16]) for k in run.attesters(e)]}
-                        for e in run.events if e.type not in ("work.created",)]
-    return profile
+    draft = Profile(categories, grades, shares, intervals, length,
+                    dict(release.body["asset"], sha256=release.body["asset"]["sha256"].hex(),
+                         event=release.seq) if release else None,
+                    run.stem_seconds(lineage, length) if length else [], red_flags, {})
+    evidence = [{"event": e.seq, "type": e.type, "grade": grades[e.seq],
+                 "attested_by": [names.get(k, k.hex()[:16]) for k in run.attesters(e)]}
+                for e in run.events if e.type not in ("work.created",)]
+    return replace(draft, readouts=_readouts(run, draft, lineage, ai_released, counts, names), evidence=evidence)
 
 
 def _spans(intervals: Sequence[Interval]) -> str:

@@ -10,157 +10,16 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from verifier._internal.event import format_time
-from verifier._internal.format import key_id
-from verifier._internal.involvement import METHOD, Profile
-from verifier._internal.verify import SPEC_VERSION, VERIFIER_VERSION, Report
+from verifier import SPEC_VERSION, VERIFIER_VERSION, Report
+from verifier.analysis import METHOD, Profile
+from verifier.format import format_time, key_id
+from verifier.render._i18n import CATEGORY_NAMES, CN_ITEMS, FLAG_TEXT, PROVES, TEXT
 
 COLOURS = {"human_authored": "#1b7f3b", "human_modified": "#7cc48a", "ai": "#b5179e", "unknown": "#9aa0a6",
            "human": "#1b7f3b", "licensing": "#1f5fbf", "other": "#6b7280"}
 _HUMAN_TYPES = {"human-edit", "human-input", "selection", "parameter-edit"}
 _AI_TYPES = {"generation", "assist"}
 _LICENSING_TYPES = {"licence", "payment", "usage", "import", "release", "attestation", "label"}
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Provenance verification report", "valid": "VALID", "invalid": "INVALID",
-        "unreadable": "UNREADABLE",
-        "valid_detail": "The bundle is cryptographically intact: every signature, hash and link checks out, and "
-                        "nothing was changed, added, removed or re-ordered since it was signed.",
-        "invalid_detail": "The bundle fails verification. Its contents must not be relied on.",
-        "unreadable_detail": "The file could not be read as an evidence bundle.",
-        "trusted_yes": "Every signer is in the auditor's trust list.",
-        "trusted_no": "Not every signer is in the auditor's trust list.",
-        "trusted_none": "Trust not evaluated: no trusted keys were given.",
-        "work": "Work", "work_id": "Work id", "events": "Events", "period": "Recorded between",
-        "bundle": "Bundle SHA-256", "size": "Bundle size", "versions": "Verifier / spec / method",
-        "generated": "Report generated", "timeline": "Timeline of the signed events",
-        "timeline_note": "Each mark is one signed event, in chain order; colour shows who or what acted.",
-        "legend_human": "human action", "legend_ai": "AI generation / processing", "legend_lic": "licensing, "
-        "import, release, attestation", "legend_other": "other",
-        "shares": "The released cue, second by second", "human_authored": "human-authored",
-        "human_modified": "human-modified AI material", "ai": "AI material", "unknown": "unknown origin",
-        "shares_note": "Each instant of the released asset is classed, first match wins: inside a human-input "
-                       "segment; inside a human edit of AI material; the lineage reaches AI material; otherwise "
-                       "unknown.",
-        "no_release": "No release event: the shares of a released cue cannot be computed.",
-        "categories": "Human involvement by category", "category": "Category", "present": "Present",
-        "grade": "Weakest evidence grade", "yes": "yes", "no": "no",
-        "grades_note": "Grades: A — corroborated from outside (an attestation by a key the auditor trusts); "
-                       "B — signed into the chain when it happened (the signer's own clock and word); "
-                       "C — retrospective (recorded more than 24 h after it occurred).",
-        "red_flags": "Red flags", "none": "none",
-        "signers": "Signers", "name": "Name", "role": "Role", "key": "Key id", "trusted": "Trusted",
-        "exporter": "Bundle exported and sealed by",
-        "private": "Private fields", "disclosed": "Disclosed", "withheld": "Withheld (committed, not shown)",
-        "field": "Field", "value": "Disclosed text", "event": "Event",
-        "readouts": "Readouts", "us": "United States (USCO registration guidance 2023; Part 2 report 2025)",
-        "statement": "Draft human-contribution statement", "disclaim": "AI material to disclaim",
-        "cn": "China (Beijing Internet Court, 2025)", "eu": "European Union (AI Act Art. 50)",
-        "eu_marking": "Machine-readable marking of AI output recorded", "ddex": "DDEX ERN ContainsAI",
-        "proves": "What this report proves", "not_proves": "What it does not prove",
-        "errors": "Verification errors", "code": "Code", "message": "Message",
-        "profile_note": "This is a profile of the signed record, not a legal verdict.",
-    },
-    "zh": {
-        "title": "溯源验证报告", "valid": "有效", "invalid": "无效", "unreadable": "无法读取",
-        "valid_detail": "证据包的密码学完整性成立：每个签名、哈希和链接均通过校验，签署后未被修改、增加、删除或重新排序。",
-        "invalid_detail": "证据包未通过验证，其内容不可依赖。",
-        "unreadable_detail": "该文件无法作为证据包读取。",
-        "trusted_yes": "所有签名人均在审核方的信任列表中。",
-        "trusted_no": "并非所有签名人都在审核方的信任列表中。",
-        "trusted_none": "未评估信任：未提供受信任的公钥。",
-        "work": "作品", "work_id": "作品标识", "events": "事件数", "period": "记录时间范围",
-        "bundle": "证据包 SHA-256", "size": "证据包大小", "versions": "验证器 / 规范 / 方法版本",
-        "generated": "报告生成时间", "timeline": "已签名事件时间线",
-        "timeline_note": "每个标记代表一个已签名事件，按链顺序排列；颜色表示行为主体。",
-        "legend_human": "人类行为", "legend_ai": "AI 生成 / 处理", "legend_lic": "授权、导入、发布、第三方证明",
-        "legend_other": "其他",
-        "shares": "发布作品逐秒构成", "human_authored": "人类创作", "human_modified": "人类修改的 AI 素材",
-        "ai": "AI 素材", "unknown": "来源不明",
-        "shares_note": "发布音频的每一时刻按顺序归类，先匹配者优先：位于人类输入片段内；位于对 AI 素材的人类编辑片段内；"
-                       "溯源链包含 AI 素材；否则为来源不明。",
-        "no_release": "没有发布事件，无法计算发布作品的构成比例。",
-        "categories": "按类别的人类参与情况", "category": "类别", "present": "存在", "grade": "最弱证据等级",
-        "yes": "是", "no": "否",
-        "grades_note": "等级：A — 外部佐证（审核方信任的公钥所签署的证明）；B — 发生时即签入链中（签名人自己的时钟和陈述）；"
-                       "C — 事后补录（发生 24 小时以后才记录）。",
-        "red_flags": "风险提示", "none": "无",
-        "signers": "签名人", "name": "名称", "role": "角色", "key": "公钥标识", "trusted": "受信任",
-        "exporter": "证据包导出并封存者",
-        "private": "隐私字段", "disclosed": "已披露", "withheld": "未披露（仅有承诺值）",
-        "field": "字段", "value": "披露内容", "event": "事件",
-        "readouts": "法域解读", "us": "美国（版权局 2023 年登记指南；2025 年第二部分报告）",
-        "statement": "人类贡献声明草稿", "disclaim": "需声明排除的 AI 素材",
-        "cn": "中国（北京互联网法院，2025 年）", "eu": "欧盟（《人工智能法》第 50 条）",
-        "eu_marking": "已记录 AI 输出的机器可读标识", "ddex": "DDEX ERN ContainsAI",
-        "proves": "本报告证明什么", "not_proves": "本报告不能证明什么",
-        "errors": "验证错误", "code": "代码", "message": "说明",
-        "profile_note": "这是对签名记录的概况分析，而非法律结论。",
-    },
-}
-
-CATEGORY_NAMES = {
-    "en": {"human_expressive_input": "Human expressive input", "prompt_and_conditioning": "Prompt and conditioning",
-           "model_and_parameter_control": "Model and parameter control",
-           "iteration_and_selection": "Iteration and selection",
-           "selection_and_arrangement": "Selection and arrangement into the cue",
-           "human_modification_of_ai_output": "Human modification of AI output",
-           "purely_human_parts": "Purely human parts", "assistive_ai": "Assistive AI (mastering, denoise, stems)",
-           "labelling_and_disclosure": "Labelling and disclosure", "licensing": "Licensing",
-           "outside_corroboration": "Outside corroboration"},
-    "zh": {"human_expressive_input": "人类表达性输入", "prompt_and_conditioning": "提示词与条件设定",
-           "model_and_parameter_control": "模型与参数控制", "iteration_and_selection": "迭代与选择",
-           "selection_and_arrangement": "编排入作品", "human_modification_of_ai_output": "对 AI 输出的人类修改",
-           "purely_human_parts": "纯人类创作部分", "assistive_ai": "辅助性 AI（母带、降噪、分轨）",
-           "labelling_and_disclosure": "标识与披露", "licensing": "授权", "outside_corroboration": "外部佐证"},
-}
-
-FLAG_TEXT = {
-    "en": {"prompt_only": "AI generations with no selection, edit or human input: prompts alone do not make a "
-                          "human author.",
-           "selection_only": "Choices among AI outputs and nothing else human (the \"blind box\" a court rejected "
-                             "in Zhangjiagang, 2025).",
-           "ai_output_missing": "An AI generation names no output asset.",
-           "lineage.gap": "An asset is used but never produced or imported in this chain.",
-           "edit.extent_undeclared": "A human edit does not say which seconds it covers; it counts in the "
-                                     "categories but adds nothing to the shares.",
-           "retrospective": "Some events were recorded more than 24 hours after they occurred (grade C).",
-           "unlabelled_ai": "AI material is released and no AI label event is recorded."},
-    "zh": {"prompt_only": "仅有 AI 生成，没有选择、编辑或人类输入：仅凭提示词不构成人类作者。",
-           "selection_only": "仅在 AI 输出中进行选择，无其他人类贡献（张家港法院 2025 年否定的“开盲盒”情形）。",
-           "ai_output_missing": "有 AI 生成事件未记录输出文件。",
-           "lineage.gap": "有素材被使用，但在本链中从未被生成或导入。",
-           "edit.extent_undeclared": "有人类编辑未声明覆盖的时间段；计入类别，但不计入比例。",
-           "retrospective": "部分事件在发生 24 小时后才记录（C 级）。",
-           "unlabelled_ai": "发布了 AI 素材，但没有记录 AI 标识事件。"},
-}
-
-CN_ITEMS = {
-    "en": {"contemporaneous_process_records": "Contemporaneous records of the creative process",
-           "instructions_given": "The instructions given to the AI (prompts), committed",
-           "selection": "Selection among outputs", "modification": "Modification of AI output",
-           "ai_label": "AI content label (GB 45438-2025)"},
-    "zh": {"contemporaneous_process_records": "创作过程的同期记录", "instructions_given": "向 AI 发出的指令（提示词）已留存承诺值",
-           "selection": "对输出的选择", "modification": "对 AI 输出的修改", "ai_label": "AI 生成内容标识（GB 45438-2025）"},
-}
-
-PROVES = {
-    "en": (["Which keys signed which events, and in which order.",
-            "That no event was changed, added, removed or re-ordered after it was signed and chained.",
-            "That each disclosed private field is exactly what was committed when the event was signed.",
-            "With a trust list: which of those keys the auditor recognises."],
-           ["That a signed claim is true: an event is its signer's statement.",
-            "Who holds a key: names and roles are the key holder's own claims.",
-            "When events really happened: recorded times are the signer's clock unless corroborated (grade A).",
-            "Legal authorship: this is a profile of the record, not a verdict."]),
-    "zh": (["哪些公钥签署了哪些事件，以及事件的顺序。", "事件在签署并入链后未被修改、增加、删除或重新排序。",
-            "每个已披露的隐私字段与签署时的承诺值完全一致。", "提供信任列表时：审核方认可其中哪些公钥。"],
-           ["签名内容本身是否属实：事件只是签名人的陈述。", "公钥由谁持有：名称和角色是持钥人自己的声明。",
-            "事件的真实发生时间：除非有外部佐证（A 级），记录时间取自签名人自己的时钟。",
-            "法律意义上的作者身份：本报告是记录的概况，而非裁判结论。"]),
-}
-
 
 def _text_width(text: str) -> int:
     """Rough width in SVG units at 11 px: CJK glyphs are about twice as wide as Latin ones."""
@@ -237,7 +96,7 @@ def shares_svg(profile: Profile, t: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def render(report: Report, lang: str = "en", *, generated: datetime | None = None) -> str:
+def render_html(report: Report, lang: str = "en", *, generated: datetime | None = None) -> str:
     """The report as one HTML document."""
     t = TEXT[lang]
     profile = report.human_involvement

@@ -9,6 +9,7 @@ in deterministic CBOR. The protected header is the deterministic encoding of
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +17,9 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from verifier._internal import cbor
-from verifier._internal.errors import UntrustedDataError, VerificationFailure
-from verifier._internal.format import (
+from verifier.format import _cbor as cbor
+from verifier.format._codes import Code, UntrustedDataError, VerificationFailure
+from verifier.format._ids import (
     ALG_ED25519,
     COSE_SIGN1_TAG,
     CWT_ISS,
@@ -29,7 +30,24 @@ from verifier._internal.format import (
     HDR_KID,
     SIGNATURE_SIZE,
     KeyId,
+    key_id,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1Codes:
+    """The codes a COSE_Sign1 of one purpose reports: not well-formed, not deterministic, and a
+    wrong header (spec/errors.md)."""
+
+    malformed: Code
+    noncanonical: Code
+    header_invalid: Code
+
+
+EVENT_CODES = Sign1Codes(Code.EVENT_MALFORMED, Code.EVENT_NONCANONICAL, Code.EVENT_HEADER_INVALID)
+KEY_CODES = Sign1Codes(Code.KEY_MALFORMED, Code.KEY_MALFORMED, Code.KEY_HEADER_INVALID)
+TRAILER_CODES = Sign1Codes(Code.BUNDLE_TRAILER_INVALID, Code.BUNDLE_TRAILER_INVALID,
+                           Code.BUNDLE_TRAILER_INVALID)
 
 _SIG1_CONTEXT = cbor2.dumps("Signature1")
 #: The one message of every signature failure (pyca habit: one uniform authentication error).
@@ -66,6 +84,12 @@ class ProtectedHeader:
     issuer: str  # CWT iss: the key id in lowercase hex
     subject: str | None  # CWT sub: the work id in lowercase hex (absent in a genesis event)
 
+    def __post_init__(self) -> None:
+        if type(self.content_type) is not str or type(self.kid) is not bytes or len(self.kid) != 32:
+            raise TypeError("a protected header has a text content type and a 32-byte kid")
+        if self.issuer != self.kid.hex():
+            raise ValueError("CWT iss is the key id in lowercase hex")
+
     def encode(self) -> bytes:
         claims: dict[int, Any] = {CWT_ISS: self.issuer}
         if self.subject is not None:
@@ -76,35 +100,35 @@ class ProtectedHeader:
         )
 
 
-_PROTECTED_CACHE: dict[tuple[bytes, str], ProtectedHeader] = {}
+_PROTECTED_CACHE: dict[tuple[bytes, Sign1Codes], ProtectedHeader] = {}
 _PROTECTED_CACHE_SIZE = 4096
 
 
-def parse_protected(data: bytes, *, code_prefix: str) -> ProtectedHeader:
-    """Parse and check a protected header (spec/verification.md step V4.3). The events of one
+def parse_protected(data: bytes, codes: Sign1Codes) -> ProtectedHeader:
+    """Parse and check a protected header (spec/verification.md step V3.3). The events of one
     signer in one work share their header bytes, so valid headers are remembered.
 
     Raises:
-        VerificationFailure: ``<prefix>.header_invalid`` or ``<prefix>.noncanonical``.
+        VerificationFailure: ``codes.header_invalid`` or ``codes.noncanonical``.
     """
-    cached = _PROTECTED_CACHE.get((data, code_prefix))
+    cached = _PROTECTED_CACHE.get((data, codes))
     if cached is not None:
         return cached
-    header = _parse_protected(data, code_prefix=code_prefix)
+    header = _parse_protected(data, codes)
     if len(_PROTECTED_CACHE) >= _PROTECTED_CACHE_SIZE:
         _PROTECTED_CACHE.clear()
-    _PROTECTED_CACHE[(data, code_prefix)] = header
+    _PROTECTED_CACHE[(data, codes)] = header
     return header
 
 
-def _parse_protected(data: bytes, *, code_prefix: str) -> ProtectedHeader:
+def _parse_protected(data: bytes, codes: Sign1Codes) -> ProtectedHeader:
     try:
         value = cbor.decode(data, what="protected header")
     except cbor.NonCanonical as e:
-        raise VerificationFailure(f"{code_prefix}.noncanonical", str(e.message)) from e
+        raise VerificationFailure(codes.noncanonical, e.message) from e
     except UntrustedDataError as e:
-        raise VerificationFailure(f"{code_prefix}.header_invalid", e.message) from e
-    bad = f"{code_prefix}.header_invalid"
+        raise VerificationFailure(codes.header_invalid, e.message) from e
+    bad = codes.header_invalid
     if type(value) is not dict or set(value) != {HDR_ALG, HDR_CONTENT_TYPE, HDR_KID, HDR_CWT_CLAIMS}:
         raise VerificationFailure(bad, "protected header must hold exactly alg, content type, kid, CWT claims")
     if value[HDR_ALG] != ALG_ED25519 or type(value[HDR_ALG]) is not int:
@@ -179,13 +203,13 @@ def _parse_sign1_exact(envelope: bytes) -> Sign1 | None:
     return Sign1(first[0], second[0], envelope[second[1] + 2:])
 
 
-def parse_sign1(envelope: bytes, *, code_prefix: str) -> Sign1:
-    """Parse a tagged COSE_Sign1 (spec/verification.md steps V4.1–V4.2).
+def parse_sign1(envelope: bytes, codes: Sign1Codes) -> Sign1:
+    """Parse a tagged COSE_Sign1 (spec/verification.md step V3.2).
 
     Raises:
-        VerificationFailure: ``<prefix>.malformed`` if not a well-formed tagged COSE_Sign1,
-            ``<prefix>.noncanonical`` if not deterministically encoded,
-            ``<prefix>.header_invalid`` if the unprotected header is not empty.
+        VerificationFailure: ``codes.malformed`` if not a well-formed tagged COSE_Sign1,
+            ``codes.noncanonical`` if not deterministically encoded,
+            ``codes.header_invalid`` if the unprotected header is not empty.
     """
     exact = _parse_sign1_exact(envelope)
     if exact is not None:
@@ -193,22 +217,36 @@ def parse_sign1(envelope: bytes, *, code_prefix: str) -> Sign1:
     try:
         value = cbor.decode(envelope, what="envelope")
     except cbor.NonCanonical as e:
-        raise VerificationFailure(f"{code_prefix}.noncanonical", e.message) from e
+        raise VerificationFailure(codes.noncanonical, e.message) from e
     except UntrustedDataError as e:
-        raise VerificationFailure(f"{code_prefix}.malformed", e.message) from e
+        raise VerificationFailure(codes.malformed, e.message) from e
     if type(value) is not cbor2.CBORTag or value.tag != COSE_SIGN1_TAG:
-        raise VerificationFailure(f"{code_prefix}.malformed", "envelope is not a tagged COSE_Sign1 (tag 18)")
+        raise VerificationFailure(codes.malformed, "envelope is not a tagged COSE_Sign1 (tag 18)")
     parts = value.value
     if type(parts) not in (list, tuple) or len(parts) != 4:
-        raise VerificationFailure(f"{code_prefix}.malformed", "COSE_Sign1 must be an array of four")
+        raise VerificationFailure(codes.malformed, "COSE_Sign1 must be an array of four")
     protected, unprotected, payload, signature = parts
     if type(protected) is not bytes or type(payload) is not bytes or type(signature) is not bytes:
-        raise VerificationFailure(f"{code_prefix}.malformed", "COSE_Sign1 parts have the wrong types")
+        raise VerificationFailure(codes.malformed, "COSE_Sign1 parts have the wrong types")
     if type(unprotected) not in (dict, cbor2.frozendict) or len(unprotected) != 0:
-        raise VerificationFailure(f"{code_prefix}.header_invalid", "unprotected header must be empty")
+        raise VerificationFailure(codes.header_invalid, "unprotected header must be empty")
     if len(signature) != SIGNATURE_SIZE:
-        raise VerificationFailure(f"{code_prefix}.malformed", "Ed25519 signature must be 64 bytes")
-    raise VerificationFailure(f"{code_prefix}.malformed", "envelope is not in the one layout of spec/format.md §4")
+        raise VerificationFailure(codes.malformed, "Ed25519 signature must be 64 bytes")
+    raise VerificationFailure(codes.malformed, "envelope is not in the one layout of spec/format.md §4")
+
+
+def protected_header(content_type: str, public_key: bytes, subject: str | None) -> bytes:
+    """The deterministic protected header of spec/format.md §4 for a signer and a subject."""
+    kid = key_id(public_key)
+    return ProtectedHeader(content_type, kid, kid.hex(), subject).encode()
+
+
+def sign1(protected: bytes, payload: bytes, sign: Callable[[bytes], bytes]) -> bytes:
+    """The one signing helper of the format: a deterministic, tagged COSE_Sign1 over ``payload``
+    with the ``protected`` header (see :func:`protected_header`), signed by ``sign`` (an Ed25519
+    private key's sign method) over the RFC 9052 Sig_structure. Every signature of the format —
+    events, key cards, trailers — is made here."""
+    return encode_sign1(protected, payload, sign(sig_structure(protected, payload)))
 
 
 def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
@@ -219,7 +257,7 @@ def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
     )
 
 
-def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, code: str) -> None:
+def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, code: Code) -> None:
     """Check an Ed25519 signature; raise the one uniform failure if it does not hold.
 
     Raises:

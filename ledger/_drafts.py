@@ -12,15 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ledger._internal.assets import describe_file
-from ledger._internal.store import EventDraft, Ledger, LedgerError
-from verifier._internal.types import EVENT_TYPES, GENESIS_TYPE, SchemaError, default_source_type
-
-#: Body fields holding one asset, and fields holding a list of assets.
-ASSET_FIELDS = frozenset({"output", "chosen", "asset"})
-ASSET_LIST_FIELDS = frozenset({"outputs", "inputs", "candidates"})
-DIGEST_FIELDS = frozenset({"of", "about"})
-_AI_TYPES = frozenset({"generation", "parameter-edit"})
+from ledger._assets import describe_file
+from ledger._store import EventDraft, Ledger, LedgerError
+from verifier.format import EVENT_TYPES, GENESIS_TYPE, SchemaError, default_source_type, lineage_source_type
 
 
 def parse_time(text: str) -> int:
@@ -88,29 +82,26 @@ class DraftBuilder:
 
     def draft(self, type_name: str, body: dict[str, Any], private: Mapping[str, str | None],
               occurred: int | None) -> EventDraft:
-        """A draft with the IPTC source type filled in and empty private fields dropped."""
+        """A draft with empty private fields dropped and the IPTC source type filled in where
+        the type table alone decides it; a human edit's comes from the work's lineage when the
+        draft is appended. The body is checked in full when the payload is built."""
         if type_name not in EVENT_TYPES or type_name == GENESIS_TYPE:
             raise LedgerError(f"unknown event type {type_name!r}")
         spec = EVENT_TYPES[type_name]
-        if spec.source_types and "digital_source_type" not in body:
-            source_type = self._source_type(type_name, body)
+        if (spec.source_types and "digital_source_type" not in body
+                and lineage_source_type(type_name, False) is None):
+            source_type = default_source_type(type_name, body)
             if source_type is not None:
                 body["digital_source_type"] = source_type
         kept = {name: value for name, value in private.items() if value is not None}
-        try:  # the schema is checked again when the payload is built; here to fail early
-            spec.check_body(body, frozenset(kept))
+        checked = dict(body)
+        if spec.source_types and "digital_source_type" not in checked:  # filled in on append
+            checked["digital_source_type"] = lineage_source_type(type_name, False)
+        try:  # to fail early, naming the line of a batch; the append checks it all again
+            spec.check_body(checked, frozenset(kept))
         except SchemaError as e:
             raise LedgerError(f"invalid {type_name} event: {e}") from e
         return EventDraft(type_name, body, kept, occurred)
-
-    def _source_type(self, type_name: str, body: Mapping[str, Any]) -> str | None:
-        if type_name == "human-edit":
-            ai_input = any(self._is_ai(asset["sha256"]) for asset in body.get("inputs", []))
-            return "compositeWithTrainedAlgorithmicMedia" if ai_input else "humanEdits"
-        return default_source_type(type_name, body)
-
-    def _is_ai(self, asset: bytes) -> bool:
-        return any(self.ledger.event_type(producer) in _AI_TYPES for producer in self.ledger.producers(asset))
 
     # -- JSON events --------------------------------------------------------------------------
 
@@ -139,18 +130,20 @@ class DraftBuilder:
                     raise LedgerError(f"{where}: {name} must be text")
                 private[name] = value
             else:
-                body[name] = self._convert(name, value, where)
+                body[name] = self._convert(type_name, name, value, where)
         return self.draft(type_name, body, private, parse_time(occurred) if occurred else None)
 
-    def _convert(self, name: str, value: Any, where: str) -> Any:
+    def _convert(self, type_name: str, name: str, value: Any, where: str) -> Any:
         convert: Callable[[Any], Any]
-        if name in ASSET_FIELDS:
+        spec = EVENT_TYPES[type_name]
+        asset_field = next((a for a in spec.assets if a.name == name), None)
+        if asset_field is not None and not asset_field.many:
             return self._json_asset(value, f"{where}: {name}")
-        if name in ASSET_LIST_FIELDS:
+        if asset_field is not None:
             if not isinstance(value, list):
                 raise LedgerError(f"{where}: {name} must be a list of assets")
             return [self._json_asset(item, f"{where}: {name}") for item in value]
-        if name in DIGEST_FIELDS:
+        if any(r.name == name for r in spec.references):
             if not isinstance(value, str):
                 raise LedgerError(f"{where}: {name} must be an event id (hex)")
             return bytes(self.ledger.resolve_event(value))

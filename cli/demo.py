@@ -12,10 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger._internal.drafts import DraftBuilder
-from ledger._internal.export import DisclosureRequest, ExportResult, export_bundle
-from ledger._internal.keystore import KeyStore, Signer
-from ledger._internal.store import Appended, Ledger, LedgerError
+import click
+
+from cli.context import emit_json, json_option
+from ledger import (
+    Appended,
+    DisclosureRequest,
+    DraftBuilder,
+    ExportResult,
+    KeyStore,
+    Ledger,
+    LedgerError,
+    Signer,
+    export_bundle,
+)
+from verifier import Policy, verify_bundle
+from verifier.cli import load_trusted_key, write_report
+from verifier.render import render_text
 
 DEMO_PASSPHRASE = "night-market-demo"  # noqa: S105 -- printed to the user; demo keys only
 RATE = 16_000
@@ -183,3 +196,32 @@ def run_demo(folder: Path) -> DemoResult:
     return DemoResult(folder, folder / "ledger", folder / "keys", folder / "audio", exported, trust_files,
                       bytes(work), steps)
 
+
+@click.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path), default=Path("night-market"))
+@json_option
+def demo(folder: Path, as_json: bool) -> None:
+    """Build the "Night Market" story in FOLDER (default ./night-market), export and verify it."""
+    result = run_demo(folder)
+    trusted = [load_trusted_key(p) for p in result.trust_files]
+    report = verify_bundle(result.bundle.path, Policy(trusted, assets_dir=result.audio))
+    reports = {lang: folder / name for lang, name in (("en", "report.html"), ("zh", "report-zh.html"))}
+    for lang, path in reports.items():
+        write_report(report, path, lang)
+    if as_json:
+        emit_json({"folder": str(folder), "work": result.work, "bundle": str(result.bundle.path),
+                   "reports": {k: str(v) for k, v in reports.items()}, "verification": report.to_json()})
+        raise SystemExit(report.exit_code)
+    click.echo(f"Night Market — a 60 s cue for episode 3 of a micro-drama, built in {folder}/\n")
+    for step in result.steps:
+        click.echo(f"  {step}")
+    click.echo(f"\nexported {result.bundle.path} ({result.bundle.size} bytes, {result.bundle.events} events, "
+               f"prompt disclosed, {result.bundle.assets_embedded} audio files embedded)")
+    click.echo("verified it offline, trusting mei, jun and cuegen-logs:\n")
+    click.echo("  " + render_text(report).replace("\n", "\n  "))
+    click.echo(f"\nreport for a court: {reports['en']} (Chinese: {reports['zh']}); open it in a browser")
+    trust = " ".join(f"--trust {p}" for p in result.trust_files)
+    click.echo(f"\ntry:  provenote-verify {result.bundle.path} {trust}")
+    click.echo(f"      provenote --ledger {result.ledger} --keys {result.keys} log {result.work.hex()[:12]}")
+    click.echo(f"keys: {result.keys}/ (demo passphrase: {DEMO_PASSPHRASE!r}; for this demo only)")
+    raise SystemExit(report.exit_code)

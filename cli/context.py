@@ -1,0 +1,94 @@
+"""What every command shares: the ledger and key locations, the passphrase, one-line errors,
+JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger import KeyStore, Ledger, Signer
+
+PROG = "provenote"
+
+
+class CliError(click.ClickException):
+    """A one-line usage or input error (exit 2)."""
+
+    exit_code = 2
+
+
+def fail(message: str) -> CliError:
+    return CliError(message)
+
+
+def default_keys_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "provenote" / "keys"
+
+
+@dataclass
+class Context:
+    ledger_dir: Path
+    keys_dir: Path
+    passphrase_file: Path | None
+    _signers: dict[str, Signer] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> KeyStore:
+        return KeyStore(self.keys_dir)
+
+    def passphrase(self, *, confirm: bool = False) -> str:
+        if self.passphrase_file is not None:
+            try:
+                return self.passphrase_file.read_text().rstrip("\r\n")
+            except OSError as e:
+                raise fail(f"cannot read --passphrase-file {self.passphrase_file}: {e.strerror}") from e
+        value = os.environ.get("PROVENOTE_PASSPHRASE")
+        if value is not None:
+            return value
+        if not sys.stdin.isatty():
+            raise fail("no passphrase: set PROVENOTE_PASSPHRASE or use --passphrase-file")
+        return str(click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True))
+
+    def signer(self, name: str) -> Signer:
+        if name not in self._signers:
+            self.keys.info(name)  # a missing key is reported before asking for a passphrase
+            self._signers[name] = self.keys.unlock(name, self.passphrase())
+        return self._signers[name]
+
+    @contextmanager
+    def ledger(self) -> Iterator[Ledger]:
+        book = Ledger.open(self.ledger_dir)
+        try:
+            yield book
+        finally:
+            book.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def to_json(value: Any) -> Any:
+    """Bytes as lowercase hex, recursively."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(to_json(value), indent=2, ensure_ascii=False))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -1,0 +1,158 @@
+"""Exporting one work as an evidence bundle (spec/bundle.md). The same ledger state and options
+give a byte-identical bundle: nothing in it depends on the time of export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger._assets import sha256_file
+from ledger._keystore import Signer
+from ledger._store import Ledger, LedgerError
+from verifier.format import (
+    BUNDLE_DIGEST_PREFIX,
+    PRIVATE_FIELDS,
+    EventHash,
+    TrailerClaims,
+    WorkId,
+    frame,
+    header_hash,
+    header_item,
+    key_id,
+    referenced_assets,
+)
+
+
+@dataclass(frozen=True)
+class DisclosureRequest:
+    """Which private fields to disclose: every field (``all``), fields by name for every event,
+    and fields of single events."""
+
+    all: bool = False
+    fields: frozenset[str] = frozenset()
+    per_event: frozenset[tuple[EventHash, str]] = frozenset()
+
+    def wants(self, event: EventHash, field: str) -> bool:
+        return self.all or field in self.fields or (event, field) in self.per_event
+
+
+def parse_disclosures(ledger: Ledger, items: Iterable[str], disclose_all: bool) -> DisclosureRequest:
+    """``FIELD`` or ``EVENT:FIELD`` → a request. Raises LedgerError for an unknown field or event."""
+    fields: set[str] = set()
+    per_event: set[tuple[EventHash, str]] = set()
+    for item in items:
+        event_part, _, field = item.rpartition(":")
+        if field not in PRIVATE_FIELDS:
+            raise LedgerError(f"--disclose {item}: {field!r} is not a private field "
+                              f"(one of {', '.join(sorted(PRIVATE_FIELDS))})")
+        if event_part:
+            digest = ledger.resolve_event(event_part)
+            if field not in ledger.private_fields(digest):
+                raise LedgerError(f"--disclose {item}: that event has no private field {field}")
+            per_event.add((digest, field))
+        else:
+            fields.add(field)
+    return DisclosureRequest(disclose_all, frozenset(fields), frozenset(per_event))
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    events: int
+    keys: int
+    disclosures: int
+    assets_embedded: int
+    assets_missing: int
+    sha256: bytes
+    size: int
+
+
+def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
+                  disclose: DisclosureRequest = DisclosureRequest(), assets_from: Path | None = None) -> ExportResult:
+    """Write the bundle of ``work`` to ``out`` (atomically: a temporary file, then a rename),
+    reading the ledger in one snapshot.
+
+    Raises: LedgerError (unknown work, a signer without a key card), OSError on write failures.
+    """
+    digest = hashlib.sha256(BUNDLE_DIGEST_PREFIX)
+    whole = hashlib.sha256()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    disclosed = events = 0
+    with ledger.snapshot() as view:
+        head = view.head(work)
+        signers: set[bytes] = set()
+        assets: dict[bytes, dict[str, Any]] = {}
+        for stored in view.chain(work):  # pass 1: who signed, which assets
+            payload = stored.event.payload
+            signers.add(payload.signer)
+            for asset in referenced_assets(payload.type, payload.body):
+                assets.setdefault(asset["sha256"], dict(asset))
+        cards = {key_id(pk): view.key_card(pk) for pk in signers}
+        cards.setdefault(key_id(exporter.info.public_key), exporter.key_card())
+        found = _find_assets(assets_from, assets) if assets_from is not None else {}
+        fd, temp_name = tempfile.mkstemp(prefix=".bundle-", dir=out.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                def emit(item: bytes, *, in_digest: bool = True) -> None:
+                    if in_digest:
+                        digest.update(item)
+                    whole.update(item)
+                    handle.write(item)
+
+                header = header_item(work)
+                emit(header)
+                for kid in sorted(cards):
+                    emit(frame(["key", cards[kid]]))
+                for stored in view.chain(work):  # pass 2: the events, exact stored bytes
+                    wanted = []
+                    if stored.event.payload.commitments:
+                        private = view.private_fields(stored.event.hash)
+                        for field in sorted(private):  # code-point order of the field names
+                            if disclose.wants(stored.event.hash, field):
+                                salt, value = private[field]
+                                wanted.append([salt, field, value])
+                    disclosed += len(wanted)
+                    emit(frame(["event", stored.envelope, wanted]))
+                    events += 1
+                for asset_hash in sorted(found):
+                    path = found[asset_hash]
+                    emit(frame(["asset", asset_hash, assets[asset_hash]["media_type"], path.read_bytes()]))
+                claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(found),
+                                       digest.digest())
+                emit(frame(["trailer", claims.sign(exporter.info.public_key, exporter.sign)]), in_digest=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp_name, 0o644)
+            os.replace(temp_name, out)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+    return ExportResult(out, events, len(cards), disclosed, len(found), len(assets) - len(found),
+                        whole.digest(), out.stat().st_size)
+
+
+def _find_assets(directory: Path, wanted: dict[bytes, dict[str, Any]]) -> dict[bytes, Path]:
+    """Files in ``directory`` (recursively, in sorted order; the first wins) whose bytes hash to
+    a wanted asset. Only files of a wanted size are hashed."""
+    if not directory.is_dir():
+        raise LedgerError(f"--assets-from {directory} is not a directory")
+    sizes = {asset["size"] for asset in wanted.values()}
+    found: dict[bytes, Path] = {}
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            try:
+                if path.is_file() and path.stat().st_size in sizes:
+                    digest, _ = sha256_file(path)
+                    if digest in wanted:
+                        found.setdefault(digest, path)
+            except OSError:
+                continue
+    return found

@@ -1,0 +1,516 @@
+"""The LMDB store (spec/ledger.md): one environment, a table per index, one write transaction per
+append (or per batch). LMDB serialises write transactions across processes, so appenders that
+race on one work still build one linear chain; a crash before commit leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lmdb
+
+from ledger._keystore import Signer
+from verifier.format import (
+    CTYPE_EVENT,
+    EVENT_TYPES,
+    FORMAT_VERSION,
+    GENESIS_TYPE,
+    SALT_SIZE,
+    ChainChecker,
+    Code,
+    EventHash,
+    EventPayload,
+    SchemaError,
+    SignedEvent,
+    UsageError,
+    VerificationFailure,
+    WorkId,
+    commitment,
+    decode_cbor,
+    default_source_type,
+    encode_cbor,
+    encode_disclosure,
+    event_hash,
+    input_assets,
+    key_id,
+    lineage_source_type,
+    output_assets,
+    outputs_are_ai,
+    parse_event,
+    protected_header,
+    sign1,
+    uses_ai,
+)
+
+MAP_SIZE = 1 << 36  # 64 GiB of address space; the file grows only as data is written
+_U64 = 8
+_META_FORMAT = b"format_version"
+_META_LEDGER_ID = b"ledger_id"
+_META_LINEAGE = b"lineage_version"
+_TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys", b"lineage")
+_AI, _NOT_AI = b"\x01", b"\x00"
+
+
+class LedgerError(UsageError):
+    """The ledger cannot do what was asked: not initialised, unknown work, a draft the format
+    would reject, a bad reference (exit 2). Nothing is written when it is raised."""
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event to append: its type, public body, private plaintexts and optional occurred time.
+
+    ``digital_source_type`` may be left out of the body: the append fills it in from the type
+    table and, for a human edit, from the work's own lineage (spec/event-types.md §2).
+
+    Raises (on construction): LedgerError for an unknown type or bad private fields.
+    """
+
+    type: str
+    body: Mapping[str, Any]
+    private: Mapping[str, str] = field(default_factory=dict)
+    occurred: int | None = None  # microseconds since the epoch
+
+    def __post_init__(self) -> None:
+        spec = EVENT_TYPES.get(self.type)
+        if spec is None or self.type == GENESIS_TYPE:
+            raise LedgerError(f"unknown event type {self.type!r}")
+        unknown = set(self.private) - spec.private_fields
+        if unknown:
+            raise LedgerError(f"{sorted(unknown)} are not private fields of {self.type}")
+        for name, value in self.private.items():
+            if type(value) is not str or not value:
+                raise LedgerError(f"private field {name} must be non-empty text")
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append wrote."""
+
+    hash: EventHash
+    seq: int
+    work: WorkId
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: EventHash
+    time: int
+
+    def encode(self) -> bytes:
+        return self.seq.to_bytes(_U64, "big") + self.hash + self.time.to_bytes(_U64, "big")
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Head:
+        return cls(int.from_bytes(raw[:8], "big"), EventHash(raw[8:40]), int.from_bytes(raw[40:48], "big"))
+
+
+@dataclass(frozen=True)
+class WorkInfo:
+    work: WorkId
+    title: str
+    events: int
+    head: EventHash
+    created: int
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as read back from the store, parsed (not yet signature-checked)."""
+
+    work: WorkId
+    seq: int
+    envelope: bytes
+    event: SignedEvent
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class Ledger:
+    """An open ledger. Use :meth:`init` once, then :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, env: lmdb.Environment, path: Path) -> None:
+        self._env = env
+        self.path = path
+        self._db = {name.decode(): env.open_db(name) for name in _TABLES}
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: Path) -> Ledger:
+        """Create a ledger in ``path``. Raises LedgerError if one is there already."""
+        if (path / "data.mdb").exists():
+            raise LedgerError(f"a ledger already exists in {path}")
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ledger = cls(cls._open_env(path), path)
+        with ledger._env.begin(write=True) as txn:
+            txn.put(_META_FORMAT, str(FORMAT_VERSION).encode(), db=ledger._db["meta"])
+            txn.put(_META_LEDGER_ID, os.urandom(16), db=ledger._db["meta"])
+            txn.put(_META_LINEAGE, b"1", db=ledger._db["meta"])
+        return ledger
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open an initialised ledger. Raises LedgerError if there is none or it is another format."""
+        if not (path / "data.mdb").is_file():
+            raise LedgerError(f"no ledger in {path}: run 'provenote init' first (or set --ledger)")
+        try:
+            ledger = cls(cls._open_env(path), path)
+        except lmdb.Error as e:
+            raise LedgerError(f"cannot open the ledger in {path}: {e}") from e
+        with ledger._env.begin() as txn:
+            version = txn.get(_META_FORMAT, db=ledger._db["meta"])
+        if version != str(FORMAT_VERSION).encode():
+            ledger.close()
+            raise LedgerError(f"{path} is not a provenote v{FORMAT_VERSION} ledger")
+        ledger._build_lineage()
+        return ledger
+
+    def _build_lineage(self) -> None:
+        """A ledger written before the lineage table (spec/ledger.md) gains it on first open:
+        each work's chain is replayed in order, in one write transaction."""
+        with self._env.begin() as txn:
+            if txn.get(_META_LINEAGE, db=self._db["meta"]) is not None:
+                return
+        with self._env.begin(write=True, buffers=False) as txn:
+            view = Snapshot(txn, self._db)
+            for info in view.works():
+                for stored in view.chain(info.work):
+                    payload = stored.event.payload
+                    self._remember_lineage(txn, info.work, payload.type, payload.body)
+            txn.put(_META_LINEAGE, b"1", db=self._db["meta"])
+
+    @staticmethod
+    def _open_env(path: Path) -> lmdb.Environment:
+        return lmdb.open(str(path), map_size=MAP_SIZE, max_dbs=len(_TABLES), subdir=True,
+                         sync=True, metasync=True, mode=0o600)
+
+    def close(self) -> None:
+        self._env.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def create_work(self, signer: Signer, title: str, *, isrc: str | None = None,
+                    iswc: str | None = None, occurred: int | None = None) -> Appended:
+        """Append a genesis ``work.created`` event; its hash is the new work's id."""
+        body: dict[str, Any] = {"title": title}
+        if isrc:
+            body["isrc"] = isrc
+        if iswc:
+            body["iswc"] = iswc
+        with self._env.begin(write=True) as txn:
+            recorded = now_us()
+            try:
+                payload = EventPayload(FORMAT_VERSION, GENESIS_TYPE, None, 0, None, recorded,
+                                       _occurred(occurred, recorded), signer.info.public_key, body, {})
+            except SchemaError as e:
+                raise LedgerError(f"invalid work: {e}") from e
+            envelope = sign_event(signer, payload)
+            digest = event_hash(envelope)
+            work = WorkId(digest)
+            self._write(txn, work, payload, envelope, digest, {})
+            txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
+            self._remember_key(txn, signer)
+            txn.put(work, encode_cbor({"title": title, "created": recorded}), db=self._db["works"])
+        return Appended(digest, 0, work)
+
+    def append(self, work: WorkId, signer: Signer, draft: EventDraft) -> Appended:
+        """Append one event in one durable write transaction."""
+        return self.append_batch(work, signer, [draft])[0]
+
+    def append_batch(self, work: WorkId, signer: Signer, drafts: Sequence[EventDraft]) -> list[Appended]:
+        """Append events in order in one write transaction: all of them or none.
+
+        Every draft passes the format core's own checks before it is signed: the payload schema
+        (V4) and the chain rules (V6: references, the lineage's source type), so the writer never
+        signs what the verifier would reject.
+
+        Raises:
+            LedgerError: unknown work, a body the format rejects, or a reference (``of``,
+                ``about``) or source type the chain rules reject; nothing is written.
+        """
+        results: list[Appended] = []
+        protected = protected_header(CTYPE_EVENT, signer.info.public_key, work.hex())
+        with self._env.begin(write=True) as txn:
+            raw_head = txn.get(work, db=self._db["heads"])
+            if raw_head is None:
+                raise LedgerError(f"unknown work {work.hex()}")
+            head = Head.decode(raw_head)
+            for index, draft in enumerate(drafts):
+                where = f" (event {index + 1} of the batch)" if len(drafts) > 1 else ""
+                try:
+                    self._check_references(txn, work, draft)
+                    body = self._with_source_type(txn, work, draft)
+                except LedgerError as e:
+                    raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
+                recorded = max(now_us(), head.time)  # time taken inside the transaction
+                disclosures = {name: encode_disclosure(os.urandom(SALT_SIZE), name, value)
+                               for name, value in draft.private.items()}
+                commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
+                try:
+                    payload = EventPayload(FORMAT_VERSION, draft.type, work, head.seq + 1, head.hash,
+                                           recorded, _occurred(draft.occurred, recorded),
+                                           signer.info.public_key, body, commitments)
+                except SchemaError as e:  # bad input from the caller: nothing is written
+                    raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
+                envelope = sign1(protected, payload.encode(), signer.sign)
+                digest = event_hash(envelope)
+                self._write(txn, work, payload, envelope, digest, disclosures)
+                head = Head(payload.seq, digest, recorded)
+                results.append(Appended(digest, payload.seq, work))
+            txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
+            self._remember_key(txn, signer)
+        return results
+
+    def _remember_key(self, txn: lmdb.Transaction, signer: Signer) -> None:
+        """Keep the signer's self-signed key card, so an export can name every signer."""
+        kid = key_id(signer.info.public_key)
+        if txn.get(kid, db=self._db["keys"]) is None:
+            txn.put(kid, signer.key_card(), db=self._db["keys"])
+
+    def _is_ai(self, txn: lmdb.Transaction, work: WorkId) -> Callable[[bytes], bool]:
+        """The work's lineage table as the format's ``is_ai`` question (spec/ledger.md)."""
+        table = self._db["lineage"]
+        return lambda asset: txn.get(work + asset, db=table) == _AI
+
+    def _with_source_type(self, txn: lmdb.Transaction, work: WorkId, draft: EventDraft) -> dict[str, Any]:
+        """The draft's body with its IPTC source type filled in (from the type table, and for a
+        human edit from the work's lineage) and checked against the lineage rule V6.7."""
+        body = dict(draft.body)
+        spec = EVENT_TYPES[draft.type]
+        if not spec.source_types:
+            return body
+        ai_input = uses_ai(draft.type, body, self._is_ai(txn, work))
+        if "digital_source_type" not in body:
+            default = default_source_type(draft.type, body, ai_input=ai_input)
+            if default is not None:
+                body["digital_source_type"] = default
+        required = lineage_source_type(draft.type, ai_input)
+        if required is not None and body.get("digital_source_type") != required:
+            raise LedgerError(f"digital_source_type must be {required}: "
+                              + ("an input came from AI in this work" if ai_input
+                                 else "no input came from AI in this work"))
+        return body
+
+    def _remember_lineage(self, txn: lmdb.Transaction, work: WorkId, type_name: str,
+                          body: Mapping[str, Any]) -> None:
+        outputs = output_assets(type_name, body)
+        if outputs:
+            flag = _AI if outputs_are_ai(type_name, body, self._is_ai(txn, work)) else _NOT_AI
+            for asset in outputs:  # the first producer decides
+                txn.put(work + asset["sha256"], flag, db=self._db["lineage"], overwrite=False)
+
+    def _check_references(self, txn: lmdb.Transaction, work: WorkId, draft: EventDraft) -> None:
+        """V6.6 before signing: each reference names an earlier event of this work of a type the
+        type table admits (``of`` a generation or parameter edit; ``about`` anything but a note)."""
+        for reference in EVENT_TYPES[draft.type].references:
+            target = draft.body.get(reference.name)
+            if type(target) is not bytes or len(target) != 32:
+                raise LedgerError(f"{reference.name} must be a 32-byte event hash")
+            located = txn.get(target, db=self._db["by_hash"])
+            if located is None or located[:32] != work:
+                raise LedgerError(f"{reference.name} names no earlier event of this work ({reference.describe()})")
+            referenced = parse_event(_must(txn.get(located, db=self._db["events"]))).payload.type
+            if not reference.admits(referenced):
+                raise LedgerError(f"{reference.name} names a {referenced}, not {reference.describe()}")
+
+    def _write(self, txn: lmdb.Transaction, work: WorkId, payload: EventPayload, envelope: bytes,
+               digest: EventHash, disclosures: Mapping[str, bytes]) -> None:
+        position = work + payload.seq.to_bytes(_U64, "big")
+        if not txn.put(position, envelope, db=self._db["events"], overwrite=False):
+            raise LedgerError("an event already exists at this position")  # never overwrite
+        txn.put(digest, position, db=self._db["by_hash"])
+        for name, encoded in disclosures.items():  # keyed by position: sequential inserts
+            txn.put(position + name.encode(), encoded, db=self._db["private"])
+        for role, assets in ((b"o", output_assets(payload.type, payload.body)),
+                             (b"i", input_assets(payload.type, payload.body))):
+            for asset in assets:
+                txn.put(asset["sha256"] + digest, role, db=self._db["assets"])
+        self._remember_lineage(txn, work, payload.type, payload.body)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """One read transaction: every read through it sees the ledger as it was when it began,
+        whatever appenders do meanwhile (for export, check and log)."""
+        with self._env.begin(buffers=False) as txn:
+            yield Snapshot(txn, self._db)
+
+    def works(self) -> list[WorkInfo]:
+        with self.snapshot() as view:
+            return view.works()
+
+    def head(self, work: WorkId) -> Head:
+        with self.snapshot() as view:
+            return view.head(work)
+
+    def chain(self, work: WorkId) -> Iterator[StoredEvent]:
+        """The work's events in chain order, parsed, from one snapshot."""
+        with self.snapshot() as view:
+            yield from view.chain(work)
+
+    def private_fields(self, digest: EventHash) -> dict[str, tuple[bytes, str]]:
+        with self.snapshot() as view:
+            return view.private_fields(digest)
+
+    def key_card(self, public_key: bytes) -> bytes:
+        with self.snapshot() as view:
+            return view.key_card(public_key)
+
+    def resolve_work(self, prefix: str) -> WorkId:
+        """A work id from a unique hex prefix of 8+ characters (as git resolves revisions)."""
+        return WorkId(self._resolve(prefix, "works", "work"))
+
+    def resolve_event(self, prefix: str) -> EventHash:
+        return EventHash(self._resolve(prefix, "by_hash", "event"))
+
+    def _resolve(self, prefix: str, table: str, what: str) -> bytes:
+        prefix = prefix.lower()
+        if len(prefix) < 8 or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
+            raise LedgerError(f"{what} must be a hex id or a unique hex prefix of at least 8 characters")
+        start = bytes.fromhex(prefix[: len(prefix) // 2 * 2])
+        matches = []
+        with self._env.begin() as txn:
+            cursor = txn.cursor(db=self._db[table])
+            if cursor.set_range(start):
+                for key in cursor.iternext(keys=True, values=False):
+                    if not key.startswith(start):
+                        break
+                    if key.hex().startswith(prefix):
+                        matches.append(bytes(key))
+                        if len(matches) > 1:
+                            raise LedgerError(f"{what} prefix {prefix} is ambiguous: give more characters")
+        if not matches:
+            raise LedgerError(f"unknown {what} {prefix}")
+        return matches[0]
+
+    def check(self) -> tuple[int, int]:
+        """Re-verify every chain in one snapshot: steps V3–V6 of spec/verification.md for every
+        event, and the head index.
+
+        Returns: (works, events) checked.
+        Raises: VerificationFailure for the first defect, with ``event`` set to its seq; its
+            message names the work.
+        """
+        works = events = 0
+        with self.snapshot() as view:
+            for info in view.works():
+                checker = ChainChecker(info.work)
+                try:
+                    for stored in view.chain(info.work):
+                        stored.event.verify_signature()
+                        if stored.event.payload.seq != stored.seq:
+                            raise VerificationFailure(Code.CHAIN_SEQ_GAP, "stored position and seq differ",
+                                                      event=stored.seq)
+                        defects = checker.add(stored.event.hash, stored.event.payload)
+                        if defects:
+                            raise defects[0]
+                        events += 1
+                    head = view.head(info.work)
+                    checker.check_head(head.hash, head.seq + 1)
+                except VerificationFailure as e:
+                    raise VerificationFailure(e.code, f"work {info.work.hex()} seq {e.event}: {e.message}",
+                                              event=e.event) from e
+                works += 1
+        return works, events
+
+
+class Snapshot:
+    """Reads of one ledger in one read transaction (see :meth:`Ledger.snapshot`)."""
+
+    def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
+        self._txn = txn
+        self._db = tables
+
+    def works(self) -> list[WorkInfo]:
+        result = []
+        for work, raw in self._txn.cursor(db=self._db["works"]):
+            info = decode_cbor(bytes(raw), what="work record")
+            head = Head.decode(_must(self._txn.get(work, db=self._db["heads"])))
+            result.append(WorkInfo(WorkId(bytes(work)), info["title"], head.seq + 1, head.hash, info["created"]))
+        return sorted(result, key=lambda w: (w.created, w.work))
+
+    def head(self, work: WorkId) -> Head:
+        """Raises LedgerError for an unknown work."""
+        raw = self._txn.get(work, db=self._db["heads"])
+        if raw is None:
+            raise LedgerError(f"unknown work {work.hex()}")
+        return Head.decode(bytes(raw))
+
+    def chain(self, work: WorkId) -> Iterator[StoredEvent]:
+        """The work's events in chain order, parsed; raises LedgerError for an unknown work.
+
+        Raises VerificationFailure (with ``event`` = seq) if a stored envelope does not parse.
+        """
+        self.head(work)
+        cursor = self._txn.cursor(db=self._db["events"])
+        if not cursor.set_range(work):
+            return
+        for key, envelope in cursor:
+            if key[:32] != work:
+                break
+            seq = int.from_bytes(key[32:], "big")
+            try:
+                signed = parse_event(bytes(envelope))
+            except VerificationFailure as e:
+                e.event = seq
+                raise
+            yield StoredEvent(work, seq, bytes(envelope), signed)
+
+    def private_fields(self, digest: EventHash) -> dict[str, tuple[bytes, str]]:
+        """Salt and plaintext of each private field of one event."""
+        result: dict[str, tuple[bytes, str]] = {}
+        position = self._txn.get(digest, db=self._db["by_hash"])
+        if position is None:
+            raise LedgerError(f"unknown event {digest.hex()}")
+        position = bytes(position)
+        cursor = self._txn.cursor(db=self._db["private"])
+        if cursor.set_range(position):
+            for key, raw in cursor:
+                if key[:40] != position:
+                    break
+                salt, name, value = decode_cbor(bytes(raw), what="private record")
+                result[name] = (salt, value)
+        return result
+
+    def key_card(self, public_key: bytes) -> bytes:
+        """The stored key card of a signer. Raises LedgerError if there is none."""
+        card = self._txn.get(key_id(public_key), db=self._db["keys"])
+        if card is None:
+            raise LedgerError(f"no key card for signer {key_id(public_key).hex()[:16]}")
+        return bytes(card)
+
+
+def _must(value: bytes | memoryview | None) -> bytes:
+    """An index entry that must exist; its absence means the store is inconsistent."""
+    if value is None:
+        raise LedgerError("the ledger's indexes are inconsistent: run 'provenote check'")
+    return bytes(value)
+
+
+def _occurred(occurred: int | None, recorded: int) -> int | None:
+    if occurred is not None and occurred > recorded:
+        raise LedgerError("--occurred must not be in the future")
+    return occurred
+
+
+def sign_event(signer: Signer, payload: EventPayload) -> bytes:
+    """The deterministic envelope of ``payload`` signed by ``signer`` (pure; spec/format.md §4)."""
+    work_hex = payload.work.hex() if payload.work is not None else None
+    return sign1(protected_header(CTYPE_EVENT, signer.info.public_key, work_hex), payload.encode(), signer.sign)

@@ -1,1 +1,0 @@
-"""Internals of the verifier; not a public API."""

@@ -1,0 +1,188 @@
+"""The outcome of verifying one bundle: a frozen :class:`Report` and the :class:`Policy` it was
+checked under. ``valid`` (intact and signed) and ``trusted`` (every signer in the auditor's list)
+are never merged; neither says that a signed statement is true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from verifier.analysis import METHOD, Profile
+from verifier.format import (
+    PUBLIC_KEY_SIZE,
+    Code,
+    EventSummary,
+    Finding,
+    MalformedBundle,
+    UsageError,
+    VerificationFailure,
+    WorkId,
+    key_id,
+)
+
+VERIFIER_VERSION = "0.2.0"
+SPEC_VERSION = "provenote-format/1"
+
+#: The steps of spec/verification.md, in order, with what each checks.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("V1", "bundle framing, limits and header"),
+    ("V2", "key cards and their self-signatures"),
+    ("V3", "event envelope, protected header and encoding"),
+    ("V4", "event payloads against their type's schema"),
+    ("V5", "event signatures"),
+    ("V6", "chain: seq, work, prev, times, references, lineage"),
+    ("V7", "disclosures against their commitments"),
+    ("V8", "embedded and supplied assets against their hashes"),
+    ("V9", "trailer: signature, counts, head and digest"),
+    ("V10", "trust: signers in the auditor's list"),
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the auditor asks of a verification.
+
+    ``trusted_keys``: raw Ed25519 public keys the auditor trusts (None: trust not evaluated).
+    ``require_trusted``: an untrusted signer is an error (``key.untrusted``).
+    ``assets_dir``: a folder of files to check against the recorded hashes.
+    ``jobs``: processes for steps V3–V5 and V7 (the result is the same for any number).
+
+    Raises (on construction): UsageError for a key that is not 32 bytes, ``require_trusted``
+    without keys, or ``jobs`` < 1.
+    """
+
+    trusted_keys: frozenset[bytes] | None = None
+    require_trusted: bool = False
+    assets_dir: Path | None = None
+    jobs: int = 1
+
+    def __init__(self, trusted_keys: Iterable[bytes] | None = None, *, require_trusted: bool = False,
+                 assets_dir: Path | None = None, jobs: int = 1) -> None:
+        keys = frozenset(trusted_keys) if trusted_keys is not None else None
+        if keys is not None and any(type(k) is not bytes or len(k) != PUBLIC_KEY_SIZE for k in keys):
+            raise UsageError(f"a trusted key is a raw {PUBLIC_KEY_SIZE}-byte Ed25519 public key")
+        if require_trusted and not keys:
+            raise UsageError("require_trusted needs at least one trusted key")
+        if type(jobs) is not int or jobs < 1:
+            raise UsageError("jobs must be at least 1")
+        object.__setattr__(self, "trusted_keys", keys)
+        object.__setattr__(self, "require_trusted", require_trusted)
+        object.__setattr__(self, "assets_dir", assets_dir)
+        object.__setattr__(self, "jobs", jobs)
+
+    def trusts(self, public_key: bytes) -> bool | None:
+        """Whether a key is trusted; None when no trust list was given."""
+        return None if self.trusted_keys is None else public_key in self.trusted_keys
+
+
+@dataclass(frozen=True)
+class SignerReport:
+    """One key that signed events (or the trailer), with its card's name and role if any."""
+
+    public_key: bytes
+    name: str | None
+    role: str | None
+    events: int
+    trusted: bool | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.public_key.hex(), "key_id": key_id(self.public_key).hex(), "name": self.name,
+                "role": self.role, "events": self.events, "trusted": self.trusted}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of verifying one bundle (built once, at the end of a run; never changed)."""
+
+    readable: bool
+    valid: bool
+    trusted: bool | None
+    work: WorkId | None
+    title: str | None
+    events: int
+    signers: tuple[SignerReport, ...]
+    exporter: SignerReport | None
+    errors: tuple[Finding, ...]
+    errors_not_listed: int
+    fatal: Finding | None  # why an unreadable bundle could not be read
+    warnings: tuple[Finding, ...]
+    bundle_sha256: bytes
+    bundle_size: int
+    first_time: int | None
+    last_time: int | None
+    disclosed: Mapping[str, int]  # field -> events disclosing it
+    withheld: Mapping[str, int]  # field -> events withholding it
+    disclosures: tuple[Mapping[str, Any], ...]  # the first few, for reports
+    assets_embedded: int
+    assets_checked: int
+    assets_missing: int
+    timeline: tuple[tuple[int, int, str], ...]  # (seq, time, type), capped
+    kept: tuple[EventSummary, ...]  # the events that touch assets or attest, for the analysis
+    human_involvement: Profile | None  # only for a valid bundle
+    policy: Policy = field(default_factory=Policy)
+
+    def __post_init__(self) -> None:
+        if self.valid and (not self.readable or self.errors_not_listed
+                           or any(f.code is not Code.KEY_UNTRUSTED for f in self.errors)):
+            raise ValueError("a report with errors is not valid")
+        if not self.valid and not self.errors and self.fatal is None:
+            raise ValueError("an invalid report names at least one error")
+        if self.fatal is not None and self.readable:
+            raise ValueError("a fatal finding makes a report unreadable")
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid (and trusted when required), 1 verification failed, 2 unreadable."""
+        if not self.readable:
+            return 2
+        return 0 if self.valid and not self.errors else 1
+
+    def raise_for_invalid(self) -> None:
+        """Raise unless the bundle verified (and, when the policy requires it, is trusted).
+
+        Raises:
+            MalformedBundle: the bundle could not be read (its fatal code).
+            VerificationFailure: the first error, with its code.
+        """
+        if self.fatal is not None:
+            raise MalformedBundle(self.fatal.code, self.fatal.message, event=self.fatal.event)
+        if self.errors:
+            first = self.errors[0]
+            raise VerificationFailure(first.code, first.message, event=first.event)
+
+    def check_results(self) -> list[dict[str, str]]:
+        """A result for every step of spec/verification.md: pass, fail or not reached."""
+        failed = {f.code.step for f in self.errors}
+        if self.fatal is not None:
+            failed.add(self.fatal.code.step)
+        results = []
+        for step, name in STEPS:
+            if step == "V10" and self.policy.trusted_keys is None:
+                result = "not evaluated"
+            elif step in failed:
+                result = "fail"
+            else:
+                result = "pass" if self.readable else "not reached"
+            results.append({"step": step, "check": name, "result": result})
+        return results
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid, "trusted": self.trusted, "readable": self.readable,
+            "work": self.work.hex() if self.work else None, "title": self.title, "events": self.events,
+            "signers": [s.to_json() for s in self.signers],
+            "exporter": self.exporter.to_json() if self.exporter else None,
+            "errors": [f.to_json() for f in self.errors], "errors_not_listed": self.errors_not_listed,
+            "fatal": self.fatal.to_json() if self.fatal else None,
+            "warnings": [f.to_json() for f in self.warnings],
+            "checks": self.check_results(),
+            "disclosed_fields": dict(self.disclosed), "withheld_fields": dict(self.withheld),
+            "assets": {"embedded": self.assets_embedded, "checked": self.assets_checked,
+                       "missing": self.assets_missing},
+            "bundle": {"sha256": self.bundle_sha256.hex(), "size": self.bundle_size},
+            "verifier": {"version": VERIFIER_VERSION, "spec": SPEC_VERSION, "method": METHOD},
+            "human_involvement": self.human_involvement.to_json() if self.human_involvement else None,
+        }

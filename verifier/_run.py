@@ -1,0 +1,368 @@
+"""Verifying a bundle, in the numbered steps of spec/verification.md.
+
+Streaming: the state kept is the chain state (V6), per-signer counts, the assets the events name,
+and (for the human-involvement analysis) the summaries of events that touch assets — never the
+events themselves. Steps V3–V5 and V7 can be spread over worker processes (``Policy.jobs``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from verifier._files import scan_by_hash
+from verifier._report import Policy, Report, SignerReport
+from verifier.analysis import analyse
+from verifier.format import (
+    BUNDLE_DIGEST_PREFIX,
+    DIGEST_SIZE,
+    EVENT_RECORD_PREFIX,
+    MAX_ASSETS,
+    MAX_EVENTS,
+    MAX_KEYS,
+    ChainChecker,
+    Code,
+    EventSummary,
+    Finding,
+    ItemReader,
+    KeyCard,
+    KeyId,
+    MalformedBundle,
+    VerificationFailure,
+    WorkId,
+    check_chunk,
+    decode_record,
+    header_hash,
+    key_id,
+    parse_header,
+    parse_key_card,
+    parse_trailer,
+    referenced_assets,
+)
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+CHUNK = 256  # event records per unit of work
+MAX_FINDINGS = 200  # errors listed in full; the rest are counted
+TIMELINE_CAP = 5_000
+DISCLOSURE_CAP = 200
+_PHASES = {"header": 0, "key": 1, "event": 2, "asset": 3, "trailer": 4}
+
+
+def verify_bundle(source: Path | str | BinaryIO, policy: Policy | None = None) -> Report:
+    """Verify one bundle (spec/verification.md, steps V1–V10) and return its frozen Report.
+
+    ``source`` is a path or a binary file object positioned at the bundle's first byte. Never
+    raises for a bad bundle: an unreadable one gives ``readable=False`` and its fatal code.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    policy = policy if policy is not None else Policy()
+    if isinstance(source, (str, Path)):
+        with Path(source).open("rb") as handle:
+            return _verify_handle(handle, policy)
+    return _verify_handle(source, policy)
+
+
+def _verify_handle(handle: BinaryIO, policy: Policy) -> Report:
+    try:
+        size = os.fstat(handle.fileno()).st_size - handle.tell()
+    except (AttributeError, OSError, ValueError):  # not a real file: measure by seeking
+        start = handle.tell()
+        size = handle.seek(0, os.SEEK_END) - start
+        handle.seek(start)
+    run = _Run(policy, size)
+    try:
+        run.execute(ItemReader(handle, size))
+    except MalformedBundle as e:
+        run.fatal = Finding(e.code, e.event, e.message)
+    return run.report()
+
+
+class _Run:
+    """The state of one verification (steps V1–V10)."""
+
+    def __init__(self, policy: Policy, size: int) -> None:
+        self.policy = policy
+        self.size = size
+        self.fatal: Finding | None = None
+        self.digest = hashlib.sha256(BUNDLE_DIGEST_PREFIX)
+        self.whole = hashlib.sha256()
+        self.keys: dict[KeyId, KeyCard] = {}
+        self.signer_counts: dict[bytes, int] = {}
+        self.referenced: dict[bytes, Mapping[str, Any]] = {}  # asset -> its first reference
+        self.chain: ChainChecker | None = None
+        self.work: WorkId | None = None
+        self.header_hash = b""
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: deque[Future[list[EventSummary | Finding]]] = deque()
+        self.batch: list[bytes] = []
+        self.events_seen = 0
+        self.invalid_events = 0
+        self.errors: list[Finding] = []
+        self.errors_not_listed = 0
+        self.warnings: list[Finding] = []
+        self.exporter: KeyCard | None = None
+        self.title: str | None = None
+        self.first_time: int | None = None
+        self.last_time: int | None = None
+        self.disclosed: dict[str, int] = {}
+        self.withheld: dict[str, int] = {}
+        self.disclosures: list[dict[str, Any]] = []
+        self.timeline: list[tuple[int, int, str]] = []
+        self.kept: list[EventSummary] = []
+        self.assets_embedded = 0
+        self.assets_checked = 0
+        self.assets_missing = 0
+
+    def error(self, code: Code, message: str, event: int | None = None) -> None:
+        if len(self.errors) < MAX_FINDINGS:
+            self.errors.append(Finding(code, event, message))
+        else:
+            self.errors_not_listed += 1
+
+    # -- the pass over the items --------------------------------------------------------------
+
+    def execute(self, reader: ItemReader) -> None:
+        phase = -1  # the kind of the last record read (_PHASES)
+        last_asset = b""
+        try:
+            for item in reader:  # V1.1–V1.4
+                raw = item.raw_head + item.content
+                self.whole.update(raw)
+                content = item.content
+                if phase == 4:  # V9.5
+                    self.error(Code.BUNDLE_TRAILING_DATA, "bytes follow the trailer")
+                    for rest in reader:
+                        self.whole.update(rest.raw_head + rest.content)
+                    break
+                if phase == 2 and content.startswith(EVENT_RECORD_PREFIX):
+                    self.digest.update(raw)
+                    self._queue_event(content)
+                    continue
+                kind, record = decode_record(content)  # V1.5
+                order = _PHASES[kind]
+                if phase == -1 and kind != "header":
+                    raise MalformedBundle(Code.BUNDLE_MALFORMED, "the first record is not a provenote bundle header")
+                if order < phase or (order == 0 and phase != -1):  # V1.7
+                    raise MalformedBundle(Code.BUNDLE_ORDER, f"a {kind} record is out of place")
+                if order > 2 >= phase:
+                    self._flush_events(final=True)
+                phase = order
+                if kind == "header":  # V1.6
+                    self.work = parse_header(record)
+                    self.chain = ChainChecker(self.work)
+                    self.header_hash = header_hash(raw)
+                    self.digest.update(raw)
+                elif kind == "trailer":
+                    self._trailer(record)
+                else:
+                    self.digest.update(raw)
+                    if kind == "key":
+                        self._key(record)
+                    elif kind == "event":
+                        self._queue_event(content)
+                    else:
+                        last_asset = self._asset(record, last_asset)
+            if phase < 4:
+                raise MalformedBundle(Code.BUNDLE_TRUNCATED, "the bundle ends before its trailer")
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        self._finish()
+
+    # -- V2: keys --------------------------------------------------------------------------
+
+    def _key(self, record: list[Any]) -> None:
+        if len(record) != 2 or type(record[1]) is not bytes:  # V1.5
+            raise MalformedBundle(Code.BUNDLE_MALFORMED, "a key record is [\"key\", key card]")
+        if len(self.keys) >= MAX_KEYS:
+            raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many key records")
+        try:
+            card = parse_key_card(record[1])  # V2.1–V2.4
+        except VerificationFailure as e:
+            self.error(e.code, e.message)
+            return
+        if self.keys and card.key_id <= max(self.keys):  # V2.5
+            self.error(Code.KEY_DUPLICATE, "key records must be sorted by key id, each once")
+        self.keys[card.key_id] = card
+
+    # -- V3–V7: events ----------------------------------------------------------------------
+
+    def _queue_event(self, content: bytes) -> None:
+        self.batch.append(content)
+        if len(self.batch) >= CHUNK:
+            self._flush_events(final=False)
+
+    def _flush_events(self, *, final: bool) -> None:
+        if self.batch:
+            chunk, self.batch = self.batch, []
+            if self.policy.jobs == 1:
+                self._consume(check_chunk(chunk))
+            else:
+                if self.pool is None:  # imported here: a --jobs 1 run starts without them
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+                    self.pool = ProcessPoolExecutor(self.policy.jobs, mp_context=multiprocessing.get_context(method))
+                self.pending.append(self.pool.submit(check_chunk, chunk))
+        limit = 0 if final else 2 * self.policy.jobs
+        while len(self.pending) > limit:
+            self._consume(self.pending.popleft().result())
+
+    def _consume(self, results: list[EventSummary | Finding]) -> None:
+        chain = self.chain
+        assert chain is not None
+        for result in results:
+            position = self.events_seen
+            self.events_seen += 1
+            if self.events_seen > MAX_EVENTS:
+                raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many events")
+            if isinstance(result, Finding):
+                if result.code.fatal:  # a framing defect inside an event record (V1.5)
+                    raise MalformedBundle(result.code, result.message, event=position)
+                self.invalid_events += 1
+                self.error(result.code, result.message, result.event if result.event is not None else position)
+                chain.skip(result.hash)  # V6.10: go on from this event's own hash
+                continue
+            for defect in chain.add(result.hash, result):  # V6.1–V6.7
+                self.error(defect.code, defect.message, defect.event)
+            self._summarise(result)
+
+    def _summarise(self, result: EventSummary) -> None:
+        self.signer_counts[result.signer] = self.signer_counts.get(result.signer, 0) + 1
+        if result.seq == 0 and result.type == "work.created":
+            self.title = result.body.get("title")
+        if self.first_time is None:
+            self.first_time = result.time
+        self.last_time = result.time
+        for name in result.private_fields:
+            bucket = self.disclosed if name in result.disclosed else self.withheld
+            bucket[name] = bucket.get(name, 0) + 1
+        for name, value in result.disclosed.items():
+            if len(self.disclosures) < DISCLOSURE_CAP:
+                self.disclosures.append({"event": result.seq, "hash": result.hash.hex(), "field": name,
+                                         "value": value})
+        if len(self.timeline) < TIMELINE_CAP:
+            self.timeline.append((result.seq, result.time, result.type))
+        if result.type != "note":
+            self.kept.append(result)
+            for asset in referenced_assets(result.type, result.body):
+                self.referenced.setdefault(asset["sha256"], asset)
+
+    # -- V8: assets ---------------------------------------------------------------------------
+
+    def _asset(self, record: list[Any], last: bytes) -> bytes:
+        if (len(record) != 4 or type(record[1]) is not bytes or len(record[1]) != DIGEST_SIZE
+                or type(record[2]) is not str or type(record[3]) is not bytes):  # V1.5
+            raise MalformedBundle(Code.BUNDLE_MALFORMED, "an asset record is [\"asset\", sha256, media type, bytes]")
+        self.assets_embedded += 1
+        if self.assets_embedded > MAX_ASSETS:
+            raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many asset records")
+        digest, media_type, data = record[1], record[2], record[3]
+        short = digest.hex()[:16]
+        if digest <= last:  # V8.1
+            self.error(Code.ASSET_ORDER, "asset records must be sorted by hash, each once")
+        if hashlib.sha256(data).digest() != digest:  # V8.2
+            self.error(Code.ASSET_HASH_MISMATCH, f"embedded asset {short} does not match its hash")
+        reference = self.referenced.get(digest)
+        if reference is None:  # V8.3 (not judged when an event failed: it may be the one naming it)
+            if not self.invalid_events:
+                self.error(Code.ASSET_UNREFERENCED, f"embedded asset {short} is named by no event")
+        elif reference["media_type"] != media_type or reference["size"] != len(data):  # V8.4
+            self.error(Code.ASSET_METADATA_MISMATCH,
+                       f"embedded asset {short} is {media_type}, {len(data)} bytes; the events name it as "
+                       f"{reference['media_type']}, {reference['size']} bytes")
+        return bytes(digest)
+
+    def _check_asset_dir(self, directory: Path) -> None:  # V8.5
+        found, by_name = scan_by_hash(directory, {asset["size"] for asset in self.referenced.values()})
+        for digest, asset in sorted(self.referenced.items()):
+            if digest in found:
+                self.assets_checked += 1
+            elif asset.get("name") in by_name:
+                self.error(Code.ASSET_HASH_MISMATCH,
+                           f"{by_name[asset['name']]} does not match the hash recorded for {asset['name']}")
+            else:
+                self.assets_missing += 1
+                self.warnings.append(Finding(Code.ASSET_MISSING, None,
+                                             f"no file in {directory} has the hash of "
+                                             f"{asset.get('name') or digest.hex()[:16]}"))
+
+    # -- V9: trailer --------------------------------------------------------------------------
+
+    def _trailer(self, record: list[Any]) -> None:
+        assert self.work is not None and self.chain is not None
+        try:
+            claims, signer = parse_trailer(record, self.keys, self.work)  # V9.1–V9.3
+        except VerificationFailure as e:
+            self.error(e.code, e.message)
+            return
+        self.exporter = self.keys[signer]
+        state = self.chain.state
+        mismatches = [name for name, ok in (  # V9.4
+            ("work", claims.work == self.work), ("header", claims.header == self.header_hash),
+            ("events", claims.events == self.events_seen), ("head", claims.head == (state.head or b"")),
+            ("keys", claims.keys == len(self.keys)), ("assets", claims.assets == self.assets_embedded),
+            ("digest", claims.digest == self.digest.digest())) if not ok]
+        if mismatches:
+            self.error(Code.BUNDLE_TRAILER_MISMATCH,
+                       f"the trailer's {', '.join(mismatches)} {'does' if len(mismatches) == 1 else 'do'} "
+                       "not match the bundle")
+
+    # -- wrap up: V6.8, V6.9, V2.6, V8.5, V10 ---------------------------------------------------
+
+    def _finish(self) -> None:
+        if self.events_seen == 0:  # V6.8
+            self.error(Code.CHAIN_EMPTY, "the bundle holds no events")
+        by_key = {card.public_key: card for card in self.keys.values()}
+        for public_key in sorted(self.signer_counts, key=lambda k: (-self.signer_counts[k], k)):
+            if public_key not in by_key:  # V6.9
+                self.error(Code.KEY_MISSING, f"signer {key_id(public_key).hex()[:16]} has no key card")
+        used = set(self.signer_counts) | ({self.exporter.public_key} if self.exporter else set())
+        for card in self.keys.values():  # V2.6 (not judged when an event or the trailer failed: it may be its signer)
+            if card.public_key not in used and not self.invalid_events and self.exporter is not None:
+                self.error(Code.KEY_UNUSED, f"key card {card.name} ({card.key_id.hex()[:16]}) signs nothing "
+                           "in the bundle")
+        if self.policy.assets_dir is not None:
+            self._check_asset_dir(self.policy.assets_dir)
+
+    def report(self) -> Report:
+        policy = self.policy
+        readable = self.fatal is None
+        by_key = {card.public_key: card for card in self.keys.values()}
+        signers = tuple(
+            SignerReport(pk, by_key[pk].name if pk in by_key else None, by_key[pk].role if pk in by_key else None,
+                         self.signer_counts[pk], policy.trusts(pk))
+            for pk in sorted(self.signer_counts, key=lambda k: (-self.signer_counts[k], k)))
+        exporter = (SignerReport(self.exporter.public_key, self.exporter.name, self.exporter.role, 0,
+                                 policy.trusts(self.exporter.public_key)) if self.exporter else None)
+        errors = list(self.errors) + ([self.fatal] if self.fatal is not None else [])
+        valid = readable and not errors and self.errors_not_listed == 0
+        profile = None
+        if valid:  # a profile of a tampered chain would mean nothing
+            names = {card.public_key: card.name for card in self.keys.values()}
+            profile = analyse(self.kept, policy.trusted_keys, names)
+        trusted: bool | None = None
+        if policy.trusted_keys is not None and readable:
+            trusted = bool(signers) and all(s.trusted for s in signers)
+            if policy.require_trusted and not trusted:  # V10
+                errors += [Finding(Code.KEY_UNTRUSTED, None,
+                                   f"signer {s.name or '?'} ({key_id(s.public_key).hex()[:16]}) is not trusted")
+                           for s in signers if not s.trusted]
+        return Report(
+            readable=readable, valid=valid, trusted=trusted, work=self.work, title=self.title,
+            events=self.events_seen, signers=signers, exporter=exporter, errors=tuple(errors),
+            errors_not_listed=self.errors_not_listed, fatal=self.fatal, warnings=tuple(self.warnings),
+            bundle_sha256=self.whole.digest(), bundle_size=self.size, first_time=self.first_time,
+            last_time=self.last_time, disclosed=dict(self.disclosed), withheld=dict(self.withheld),
+            disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
+            assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
+            kept=tuple(self.kept), human_involvement=profile, policy=policy)
