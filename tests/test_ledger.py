@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from ledger import EventDraft, Ledger, LedgerError, sign_event
 from tests.helpers import fixed_signer, write_wav
-from verifier.format import FORMAT_VERSION, EventHash, EventPayload, VerificationFailure, WorkId, verify_event
+from verifier.format import (
+    FORMAT_VERSION,
+    MAX_TIME,
+    EventHash,
+    EventPayload,
+    VerificationFailure,
+    WorkId,
+    verify_event,
+)
 
 ALICE = fixed_signer(1)
 BOB = fixed_signer(2, "bob")
@@ -131,7 +139,7 @@ _generation = st.fixed_dictionaries(
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(body=_generation, prompt=st.none() | st.binary(min_size=32, max_size=32),
-       time=st.integers(0, 2**62), seq=st.integers(1, 2**40))
+       time=st.integers(0, MAX_TIME), seq=st.integers(1, 2**40))
 def test_roundtrip_arbitrary_bodies(body: dict[str, Any], prompt: bytes | None, time: int, seq: int) -> None:
     commitments = {"prompt": prompt} if prompt else {}
     payload = EventPayload(FORMAT_VERSION, "generation", WorkId(bytes(32)), seq, EventHash(b"\x01" * 32),

@@ -97,7 +97,7 @@ class ChainChecker:
             defect(Code.CHAIN_SEQ_GAP, f"event at position {state.count} has seq {seq}")
         if state.count == 0:  # V6.2: the genesis event's hash is the work id
             state.work = WorkId(event_hash)
-            if self._expected_work is not None and event_hash != self._expected_work:
+            if self._expected_work is not None and bytes(event_hash) != bytes(self._expected_work):
                 defect(Code.CHAIN_WORK_MISMATCH, "the genesis event's hash is not the work id")
         else:
             if payload.work != state.work:  # V6.3

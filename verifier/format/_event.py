@@ -71,6 +71,9 @@ class EventPayload:
 
     def __post_init__(self) -> None:
         """Raises: SchemaError (a ``ValueError``) naming the first rule broken."""
+        check_field_types(self.version, self.type, self.work, self.seq, self.prev, self.time, self.occurred,
+                          self.signer, dict(self.body) if isinstance(self.body, Mapping) else self.body,
+                          dict(self.commitments) if isinstance(self.commitments, Mapping) else self.commitments)
         check_payload_rules(self.version, self.type, self.work, self.seq, self.prev, self.time,
                             self.occurred, self.body, self.commitments)
 
@@ -145,16 +148,35 @@ def payload_fields(value: Any) -> PayloadFields:
     version, type_name, seq, time = value["v"], value["type"], value["seq"], value["time"]
     work, prev, occurred = value.get("work"), value.get("prev"), value.get("occurred")
     signer, body, commitments = value["signer"], value["body"], value["commitments"]
+    try:
+        check_field_types(version, type_name, work, seq, prev, time, occurred, signer, body, commitments)
+    except SchemaError as e:
+        raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, str(e)) from e
+    # work and prev are 32-byte digests: WorkId and EventHash (NewType is the identity at run time).
+    return cast(PayloadFields, (version, type_name, work, seq, prev, time, occurred, signer, body, commitments))
+
+
+def check_field_types(version: Any, type_name: Any, work: Any, seq: Any, prev: Any, time: Any, occurred: Any,
+                      signer: Any, body: Any, commitments: Any) -> None:
+    """Step V4.1: each payload field has its CDDL type and range (format.md §3): integers
+    unsigned and within 64 bits, times within 0 … :data:`MAX_TIME`, digests and the key of their
+    sizes, body and commitments maps.
+
+    Raises:
+        SchemaError: naming what is wrong.
+    """
     if (type(version) is not int or type(type_name) is not str
-            or type(seq) is not int or not 0 <= seq <= _U64_MAX or type(time) is not int or not 0 <= time <= MAX_TIME
-            or (occurred is not None and (type(occurred) is not int or not 0 <= occurred <= MAX_TIME))
+            or type(seq) is not int or not 0 <= seq <= _U64_MAX
             or type(signer) is not bytes or len(signer) != PUBLIC_KEY_SIZE
             or (work is not None and (type(work) is not bytes or len(work) != DIGEST_SIZE))
             or (prev is not None and (type(prev) is not bytes or len(prev) != DIGEST_SIZE))
             or type(body) is not dict or type(commitments) is not dict):
-        raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, "payload fields have the wrong types or ranges")
-    # work and prev are 32-byte digests: WorkId and EventHash (NewType is the identity at run time).
-    return cast(PayloadFields, (version, type_name, work, seq, prev, time, occurred, signer, body, commitments))
+        raise SchemaError("payload fields have the wrong types")
+    if type(time) is not int or not 0 <= time <= MAX_TIME:
+        raise SchemaError("time must be microseconds since 1970-01-01T00:00:00Z, at most 9999-12-31T23:59:59.999999Z")
+    if occurred is not None and (type(occurred) is not int or not 0 <= occurred <= MAX_TIME):
+        raise SchemaError("occurred must be microseconds since 1970-01-01T00:00:00Z, "
+                          "at most 9999-12-31T23:59:59.999999Z")
 
 
 def check_payload_rules(version: int, type_name: str, work: WorkId | None, seq: int, prev: EventHash | None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
+from collections.abc import Mapping
 from typing import Any
 
 from verifier import SPEC_VERSION, VERIFIER_VERSION, Report
@@ -192,7 +193,7 @@ def _signers(report: Report, t: dict[str, str]) -> str:
 
 
 def _private(report: Report, t: dict[str, str]) -> str:
-    def counts(fields: dict[str, int]) -> str:
+    def counts(fields: Mapping[str, int]) -> str:
         return ", ".join(f"{escape(k)} ×{v}" for k, v in sorted(fields.items())) or escape(t["none"])
 
     rows = "".join(f"<tr><td>#{d['event']}</td><td>{escape(d['field'])}</td><td>{escape(d['value'])}</td></tr>"
