@@ -176,6 +176,18 @@ def invalid_cases(events: list[tuple[str, EventPayload, bytes]]) -> list[dict[st
     mixed = dict(gen_payload, body=dict(gen_payload["body"], params={"a": 1}))
     mixed_bytes = cbor2.dumps(mixed, canonical=True).replace(b"\xa1\x61a\x01", b"\xa2\x18\x18\x01\x61a\x01")
     add("mixed-key-types", "event.malformed", _resign(mixed_bytes))
+    # A float written as a double where a half keeps the value (params.temperature 0.5).
+    half = dict(gen_payload, body=dict(gen_payload["body"], params={"t": 0.5}))
+    half_bytes = cbor2.dumps(half, canonical=True)
+    add("float-not-shortest", "event.noncanonical",
+        _resign(half_bytes.replace(b"\x61t\xf9\x38\x00", b"\x61t\xfb\x3f\xe0\x00\x00\x00\x00\x00\x00")))
+    # A nested map (an asset reference) with its keys out of order.
+    canonical_asset = cbor2.dumps(WAV, canonical=True)
+    reversed_asset = cbor2.dumps(dict(reversed(list(cbor2.loads(canonical_asset).items()))))  # insertion order
+    asset_unsorted = cbor2.dumps(gen_payload, canonical=True).replace(canonical_asset, reversed_asset, 1)
+    add("nested-keys-unsorted", "event.noncanonical", _resign(asset_unsorted))
+    # seq as a bignum (tag 2): outside the data model, so malformed — not a schema error.
+    add("seq-bignum", "event.malformed", _resign(good_bytes.replace(b"\x63seq\x01", b"\x63seq\xc2\x41\x01")))
     return [{"name": n, "error": c, "envelope": e.hex()} for n, c, e in cases]
 
 

@@ -127,6 +127,16 @@ class ItemReader:
         self.items_read += 1
         return Item(first + extra, content)
 
+    @property
+    def remaining(self) -> int:
+        """Bytes of the file not yet handed out as items."""
+        return self._remaining
+
+    def drain(self) -> Iterator[bytes]:
+        """The bytes left, as they are, in blocks (for what follows a trailer: V9.5)."""
+        while self._remaining:
+            yield self._take(min(self._remaining, self.BLOCK))
+
     def _take(self, count: int) -> bytes:
         if count > self._remaining:  # checked before any read or allocation
             raise MalformedBundle(Code.BUNDLE_TRUNCATED,

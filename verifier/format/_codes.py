@@ -33,6 +33,14 @@ class Code(enum.StrEnum):
         self.exit_status = exit_status
         self.step = step
 
+    @classmethod
+    def from_text(cls, text: str) -> Code:
+        """The member whose text is ``text``. Raises ValueError for any text outside the table."""
+        member = cls._value2member_map_.get(text)
+        if not isinstance(member, Code):
+            raise ValueError(f"{text!r} is not an error code of spec/errors.md")
+        return member
+
     @property
     def fatal(self) -> bool:
         """Whether the code stops verification: the bundle could not be read (exit 2)."""

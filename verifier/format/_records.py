@@ -150,7 +150,9 @@ def _decode_disclosures(rest: bytes) -> list[Any]:
     if rest == b"\x80":
         return []
     try:
-        disclosures = cbor.decode(rest, what="disclosures")
+        # Depth counts from the record's own top level (V1.5): the disclosures sit one level down,
+        # so they are decoded inside a one-item array, which nests exactly as the record does.
+        disclosures = cbor.decode(b"\x81" + rest, what="disclosures")[0]
     except UntrustedDataError as e:
         raise MalformedBundle(Code.BUNDLE_MALFORMED, e.message) from e
     if type(disclosures) is not list:

@@ -6,9 +6,9 @@ figures are inline SVG. English or Simplified Chinese. Pure: a Report in, a stri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from html import escape
-from collections.abc import Mapping
 from typing import Any
 
 from verifier import SPEC_VERSION, VERIFIER_VERSION, Report

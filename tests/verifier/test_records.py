@@ -10,65 +10,30 @@ from __future__ import annotations
 
 import io
 import struct
-from pathlib import Path
 from typing import Any
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger import DisclosureRequest, DraftBuilder, EventDraft, Ledger, export_bundle
-from tests.helpers import fixed_signer, write_wav
+from tests.verifier.vectors import bundle_bytes, vector_key
 from verifier import format as fmt
 from verifier.format import CTYPE_EVENT, EventSummary, Finding, SignedEvent
 
-ALICE = fixed_signer(11, "alice", "composer")
-BOB = fixed_signer(12, "bob", "producer")
-SIGNERS = {s.info.public_key: s for s in (ALICE, BOB)}
-
-
-def _event_records(tmp: Path) -> list[bytes]:
-    """The event records of a bundle with every event type, floats, occurred times and disclosures."""
-    audio = tmp / "audio"
-    audio.mkdir()
-    gen, alt, edit, vocals = (write_wav(audio / f"{n}.wav", 0.25, seed=i)
-                              for i, n in enumerate(("gen", "alt", "edit", "vocals")))
-    with Ledger.init(tmp / "ledger") as book:
-        work = book.create_work(ALICE, "Records", isrc="USRC17607839").work
-        b = DraftBuilder(book)
-        first = book.append(work, ALICE, b.draft("generation", {"model": "m", "outputs": [b.asset(gen), b.asset(alt)],
-                                                                "seed": -3, "provider": "p"},
-                                                 {"prompt": "night market", "lyrics": "la"}, None)).hash
-        book.append(work, ALICE, b.draft("parameter-edit", {"of": first, "params": {"tempo": 92.5, "key": "Am",
-                                                                                        "swing": True},
-                                                            "outputs": [b.asset(alt)]}, {}, None))
-        book.append(work, ALICE, b.draft("generation", {"model": "m", "outputs": [b.asset(gen)],
-                                                        "params": {"steps": 40}}, {}, None))
-        book.append(work, BOB, b.draft("selection", {"candidates": [b.asset(gen), b.asset(alt)],
-                                                     "chosen": b.asset(gen)}, {"reason": "warmer"}, None))
-        book.append(work, BOB, b.draft("human-edit", {"inputs": [b.asset(gen)], "output": b.asset(edit),
-                                                      "kind": "melody", "segments": [[0, 120], [200, 250]],
-                                                      "stems": ["lead"], "minutes": 30},
-                                       {"note": "hook"}, 1_700_000_000_000_000))
-        book.append(work, BOB, b.draft("human-input", {"output": b.asset(vocals), "layer": "vocals"}, {}, None))
-        book.append(work, ALICE, b.draft("assist", {"tool": "t", "function": "f", "inputs": [b.asset(edit)],
-                                                    "outputs": [b.asset(edit)]}, {}, None))
-        book.append(work, ALICE, b.draft("import", {"output": b.asset(alt), "source": "library"}, {}, None))
-        book.append(work, ALICE, b.draft("release", {"asset": b.asset(edit)}, {}, None))
-        book.append(work, BOB, b.draft("attestation", {"about": first, "statement": "seen"}, {}, None))
-        book.append_batch(work, ALICE, [EventDraft("note", {}, {"text": f"n{i}"}) for i in range(3)])
-        out = tmp / "all.bundle"
-        export_bundle(book, work, ALICE, out, disclose=DisclosureRequest(fields=frozenset({"prompt", "text",
-                                                                                          "lyrics"})))
-    data = out.read_bytes()
-    return [item.content for item in fmt.ItemReader(io.BytesIO(data), len(data))
-            if item.content.startswith(fmt.EVENT_RECORD_PREFIX)]
+ALICE = vector_key("alice")
+SIGNERS = {k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw): k
+           for k in (vector_key("alice"), vector_key("bob"), vector_key("cuegen-logs"))}
 
 
 @pytest.fixture(scope="module")
-def event_records(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
-    return _event_records(tmp_path_factory.mktemp("records"))
+def event_records() -> list[bytes]:
+    """The event records of the story vector: every event type, floats, an occurred time and
+    disclosures (spec/vectors/bundles/valid-story.bundle)."""
+    data = bundle_bytes("valid-story")
+    return [item.content for item in fmt.ItemReader(io.BytesIO(data), len(data))
+            if item.content.startswith(fmt.EVENT_RECORD_PREFIX)]
 
 
 def _parse(content: bytes) -> tuple[SignedEvent, list[Any]]:
@@ -102,9 +67,9 @@ def _assert_lean_agrees(content: bytes) -> bool:
 def test_lean_path_takes_valid_records_and_agrees(event_records: list[bytes]) -> None:
     taken = [_assert_lean_agrees(content) for content in event_records]
     types = [fmt.check_record_reference(c).type for c in event_records]  # type: ignore[union-attr]
-    # Only the parameter edit (floats in params) is left to the reference path.
-    assert [t for t, lean in zip(types, taken, strict=True) if not lean] == ["parameter-edit"]
-    assert len(types) == 14
+    # Only the events with floats in their params are left to the reference path.
+    assert [t for t, lean in zip(types, taken, strict=True) if not lean] == ["generation", "parameter-edit"]
+    assert len(types) == 12
     results = fmt.check_chunk(event_records)
     assert all(isinstance(r, EventSummary) for r in results)
     assert results == [fmt.check_record_reference(c) for c in event_records]
@@ -115,7 +80,7 @@ def test_a_bad_signature_is_found_on_the_lean_path(event_records: list[bytes]) -
     bad = content[:-70] + bytes([content[-70] ^ 1]) + content[-69:]  # a byte of the signature
     assert fmt.check_record_lean(bad) is not None
     assert fmt.check_chunk([bad]) == [fmt.check_record_reference(bad)]
-    assert _outcome(fmt.check_chunk([bad])[0]) == ("event.signature_invalid", 13, "signature does not verify")
+    assert _outcome(fmt.check_chunk([bad])[0]) == ("event.signature_invalid", 11, "signature does not verify")
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -223,9 +188,9 @@ def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[b
     value = cbor2.loads(signed.payload_bytes)
     canonical = cbor2.dumps(value)
     cases = {
-        "seq as a two-byte integer": canonical.replace(b"\x63seq\x0d", b"\x63seq\x18\x0d"),
-        "seq as a bignum": canonical.replace(b"\x63seq\x0d", b"\x63seq\xc2\x41\x0d"),
-        "seq as a double": canonical.replace(b"\x63seq\x0d", b"\x63seq\xfb" + struct.pack(">d", 13.0)),
+        "seq as a two-byte integer": canonical.replace(b"\x63seq\x0b", b"\x63seq\x18\x0b"),
+        "seq as a bignum": canonical.replace(b"\x63seq\x0b", b"\x63seq\xc2\x41\x0b"),
+        "seq as a double": canonical.replace(b"\x63seq\x0b", b"\x63seq\xfb" + struct.pack(">d", 11.0)),
         "tagged type": canonical.replace(b"\x64type\x64note", b"\x64type\xd9\xd9\xf7\x64note"),
         "type with a wide length": canonical.replace(b"\x64type\x64note", b"\x64type\x78\x04note"),
         "empty body written wide": canonical.replace(b"\x64body\xa0", b"\x64body\xb8\x00"),
@@ -244,7 +209,7 @@ def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[b
 
 def test_a_signed_map_with_mixed_key_types_is_malformed_not_a_crash() -> None:
     """Regression: naming the unknown keys {7, "zz"} of an asset map once raised TypeError."""
-    public_key = ALICE.info.public_key
+    public_key = ALICE.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     asset = {"size": 1, "sha256": bytes(32), "media_type": "audio/wav", 7: "x", "zz": 1}
     value = {"v": 1, "type": "generation", "work": bytes(32), "seq": 1, "prev": bytes(32), "time": 5,
              "signer": public_key, "commitments": {},

@@ -1,0 +1,541 @@
+"""Generate spec/vectors/bundles/: evidence bundles with the verdict each must get.
+
+Run ``python spec/vectors/generate_bundles.py`` to rewrite the folder; the verifier's tests check
+that the committed files are exactly what this produces and that ``provenote-verify`` reaches
+the verdict of ``index.json`` on each. Every bundle comes from fixed keys, fixed times and fixed
+salts, so the bytes are the same on every machine.
+
+Each invalid bundle breaks one rule, and is otherwise built correctly: events are signed by
+their keys, a changed event is re-linked (the next event names its new hash) and the trailer is
+re-sealed over the bytes as they are — so the one code expected is the rule's own, and a second
+implementation cannot pass by checking only the seal. The expected codes are written by hand
+below, from spec/, not taken from the verifier.
+
+This generator uses only ``verifier.format`` (the format core's public face), ``cbor2`` for the
+encodings the format forbids, and ``cryptography`` for the TEST KEYS below: never use them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from verifier.format import (  # noqa: E402
+    CTYPE_EVENT,
+    KeyCard,
+    TrailerClaims,
+    WorkId,
+    disclosure_digest,
+    event_hash,
+    frame,
+    header_hash,
+    header_item,
+    protected_header,
+    sign1,
+)
+
+HERE = Path(__file__).resolve().parent / "bundles"
+T0 = 1_763_700_000_000_000  # 2025-11-21T04:40:00Z in microseconds
+SECOND = 1_000_000
+HOUR = 3600 * SECOND
+
+
+@dataclass(frozen=True)
+class TestKey:
+    """A TEST KEY from a fixed seed: never use it for anything but these vectors."""
+
+    name: str
+    role: str
+    seed: bytes
+
+    @property
+    def private(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.seed)
+
+    @property
+    def public(self) -> bytes:
+        return self.private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private.sign(message)
+
+    def card(self) -> bytes:
+        return KeyCard(self.public, self.name, self.role).sign(self.sign)
+
+
+def _seed(start: int) -> bytes:
+    return bytes(range(start, start + 32))
+
+
+ALICE = TestKey("alice", "composer", _seed(0x00))
+BOB = TestKey("bob", "producer", _seed(0x20))
+LEGAL = TestKey("legal", "exporter", _seed(0x40))
+PROVIDER = TestKey("cuegen-logs", "provider", _seed(0x60))
+CAROL = TestKey("carol", "auditor", _seed(0x80))
+
+
+def _audio(n: int) -> tuple[dict[str, Any], bytes]:
+    data = f"vector-audio-{n}".encode() * 4
+    return ({"sha256": hashlib.sha256(data).digest(), "size": len(data), "media_type": "audio/wav",
+             "duration_ms": 60_000, "name": f"a{n}.wav"}, data)
+
+
+A = {n: _audio(n)[0] for n in range(1, 10)}
+A_BYTES = {n: _audio(n)[1] for n in range(1, 10)}
+
+
+# -- building blocks ---------------------------------------------------------------------------
+
+
+@dataclass
+class Spec:
+    """One event to sign. ``body`` and ``private`` are its type's fields; the rest are knobs."""
+
+    type: str
+    key: TestKey
+    body: dict[str, Any] = field(default_factory=dict)
+    private: dict[str, str] = field(default_factory=dict)
+    disclose: tuple[str, ...] = ()  # private fields to disclose, in this order
+    occurred: int | None = None
+    override: dict[str, Any] = field(default_factory=dict)  # payload fields set after the defaults
+    remove: tuple[str, ...] = ()  # payload fields removed
+    payload_hook: Callable[[bytes], bytes] | None = None  # rewrite the payload's bytes
+    envelope_hook: Callable[[bytes], bytes] | None = None  # rewrite the signed envelope's bytes
+    disclosures_hook: Callable[[list[Any]], list[Any]] | None = None
+    body_ref: dict[str, int] = field(default_factory=dict)  # body field -> index of the event it names
+    sign_as: TestKey | None = None  # sign with another key than the payload's signer
+
+
+def _salt(seq: int, name: str) -> bytes:
+    return hashlib.sha256(f"vector-salt/{seq}/{name}".encode()).digest()[:16]
+
+
+@dataclass
+class Built:
+    envelopes: list[bytes]
+    disclosures: list[list[Any]]
+    work: WorkId
+    signers: list[TestKey] = field(default_factory=list)
+
+
+def sign_chain(specs: list[Spec]) -> Built:
+    """Sign the events in order, each linked to the hash of the one before as it was written."""
+    envelopes: list[bytes] = []
+    all_disclosures: list[list[Any]] = []
+    hashes: list[bytes] = []
+    work = WorkId(b"")
+    for seq, spec in enumerate(specs):
+        commitments = {name: disclosure_digest(_salt(seq, name), name, value) for name, value in spec.private.items()}
+        body = dict(spec.body)
+        for name, index in spec.body_ref.items():
+            body[name] = hashes[index]
+        payload: dict[str, Any] = {"v": 1, "type": spec.type, "seq": seq, "time": T0 + seq * SECOND,
+                                   "signer": spec.key.public, "body": body, "commitments": commitments}
+        if seq > 0:
+            payload["work"] = work
+            payload["prev"] = hashes[-1]
+        if spec.occurred is not None:
+            payload["occurred"] = spec.occurred
+        payload.update(spec.override)
+        for name in spec.remove:
+            payload.pop(name, None)
+        raw = cbor2.dumps(payload, canonical=True)
+        if spec.payload_hook is not None:
+            raw = spec.payload_hook(raw)
+        subject = payload.get("work")
+        protected = protected_header(CTYPE_EVENT, spec.key.public, subject.hex() if isinstance(subject, bytes) else None)
+        envelope = sign1(protected, raw, (spec.sign_as or spec.key).sign)
+        if spec.envelope_hook is not None:
+            envelope = spec.envelope_hook(envelope)
+        digest = event_hash(envelope)
+        if seq == 0:
+            work = WorkId(digest)
+        hashes.append(digest)
+        envelopes.append(envelope)
+        disclosures = [[_salt(seq, name), name, spec.private[name]] for name in spec.disclose]
+        if spec.disclosures_hook is not None:
+            disclosures = spec.disclosures_hook(disclosures)
+        all_disclosures.append(disclosures)
+    signers = list({spec.key.name: spec.key for spec in specs}.values())
+    return Built(envelopes, all_disclosures, work, signers)
+
+
+def bstr(content: bytes) -> bytes:
+    """A bundle item around already-encoded record bytes."""
+    return cbor2.dumps(content)
+
+
+def assemble(built: Built, *, cards: list[bytes] | None = None, assets: list[tuple[bytes, str, bytes]] | None = None,
+             exporter: TestKey = LEGAL, header_work: bytes | None = None, version: int = 1,
+             items_hook: Callable[[list[bytes]], list[bytes]] | None = None,
+             claims_hook: Callable[[TrailerClaims], TrailerClaims] | None = None,
+             trailer_hook: Callable[[bytes], bytes] | None = None,
+             final_hook: Callable[[bytes], bytes] | None = None) -> bytes:
+    """The bundle: header, key cards (sorted by key id), events, assets, and a trailer sealed by
+    ``exporter`` over the items as they are after ``items_hook``."""
+    work = WorkId(header_work) if header_work is not None else built.work
+    header = header_item(work) if version == 1 else bstr(cbor2.dumps(["provenote-bundle", version, work]))
+    if cards is None:
+        cards = _cards(*built.signers, exporter)
+    items = [header] + [frame(["key", card]) for card in cards]
+    items += [bstr(cbor2.dumps(["event", envelope, disclosures], canonical=True))  # frame(), minus its checks
+              for envelope, disclosures in zip(built.envelopes, built.disclosures, strict=True)]
+    items += [frame(["asset", digest, media_type, data]) for digest, media_type, data in (assets or [])]
+    if items_hook is not None:
+        items = items_hook(items)
+    digest = hashlib.sha256(b"provenote/v1/bundle-digest/sha-256\x00" + b"".join(items)).digest()
+    claims = TrailerClaims(work, header_hash(items[0]), len(built.envelopes),
+                           event_hash(built.envelopes[-1]) if built.envelopes else bytes(32),
+                           len(cards), len(assets or []), digest)
+    if claims_hook is not None:
+        claims = claims_hook(claims)
+    trailer = claims.sign(exporter.public, exporter.sign)
+    if trailer_hook is not None:
+        trailer = trailer_hook(trailer)
+    data = b"".join(items) + frame(["trailer", trailer])
+    return final_hook(data) if final_hook is not None else data
+
+
+# -- the story: every event type ------------------------------------------------------------------
+
+
+def story() -> list[Spec]:
+    """The Night Market chain: every event type, floats, an occurred time, disclosures."""
+    return [
+        Spec("work.created", ALICE, {"title": "Night Market", "isrc": "CNA0X2600001"}),
+        Spec("generation", ALICE, {"model": "cue-gen", "model_version": "2.1", "provider": "ExampleAI", "seed": 42,
+                                   "params": {"temperature": 0.7, "steps": 50, "loop": True, "key": "A minor"},
+                                   "outputs": [A[1], A[2]], "digital_source_type": "trainedAlgorithmicMedia"},
+             {"prompt": "lo-fi night market, erhu lead, 90 bpm", "negative_prompt": "heavy drums"},
+             disclose=("negative_prompt", "prompt")),  # code-point order: n < p
+        Spec("parameter-edit", ALICE, {"params": {"temperature": 0.5}, "outputs": [A[3]],
+                                       "digital_source_type": "trainedAlgorithmicMedia"}, body_ref={"of": 1}),
+        Spec("selection", ALICE, {"candidates": [A[1], A[2], A[3]], "chosen": A[3]}, {"reason": "warmer erhu"}),
+        Spec("human-edit", BOB, {"inputs": [A[3]], "output": A[4], "kind": "melody", "segments": [[16_000, 32_000]],
+                                 "stems": ["erhu"], "tool": "Reaper 7", "minutes": 95,
+                                 "digital_source_type": "compositeWithTrainedAlgorithmicMedia"},
+             {"note": "rising fourth"}, occurred=T0 + 4 * SECOND - HOUR),
+        Spec("human-input", BOB, {"output": A[5], "layer": "vocals", "segments": [[40_000, 48_000]],
+                                  "digital_source_type": "digitalCapture"}, {"lyrics": "夜市的灯"}, disclose=("lyrics",)),
+        Spec("import", BOB, {"output": A[6], "source": "Temple Bells vol. 2", "digital_source_type": "digitalCapture"}),
+        Spec("human-edit", BOB, {"inputs": [A[4], A[5], A[6]], "output": A[7], "kind": "mixing",
+                                 "digital_source_type": "compositeWithTrainedAlgorithmicMedia"}),
+        Spec("assist", BOB, {"tool": "AutoMaster", "function": "mastering", "inputs": [A[7]], "outputs": [A[8]],
+                             "digital_source_type": "algorithmicallyEnhanced"}),
+        Spec("release", BOB, {"asset": A[8], "isrc": "CNA0X2600001"}),
+        Spec("attestation", PROVIDER, {"statement": "request r-7731 matches our logs"}, body_ref={"about": 1}),
+        Spec("note", ALICE, {}, {"text": "delivered"}),
+    ]
+
+
+def notes(count: int) -> list[Spec]:
+    """A genesis and ``count`` notes: the plainest chain."""
+    return [Spec("work.created", ALICE, {"title": "Ten"})] + [
+        Spec("note", ALICE if i % 2 else BOB, {}, {"text": f"note {i}"}) for i in range(1, count)]
+
+
+def at(specs: list[Spec], index: int, **changes: Any) -> list[Spec]:
+    """The chain with one event changed."""
+    return [replace(s, **changes) if i == index else s for i, s in enumerate(specs)]
+
+
+BELL = (A[6]["sha256"], "audio/wav", A_BYTES[6])
+
+
+def _flip_last(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+def _deep(levels: int) -> Any:
+    value: Any = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def _key_card_unsigned(key: TestKey, payload: dict[str, Any], *, signer: TestKey | None = None,
+                       subject: str | None = None) -> bytes:
+    protected = protected_header("application/vnd.provenote.key.v1+cbor", key.public, subject)
+    return sign1(protected, cbor2.dumps(payload, canonical=True), (signer or key).sign)
+
+
+def _cards(*keys: TestKey, replace_card: tuple[TestKey, bytes] | None = None) -> list[bytes]:
+    """The keys' cards, one each, sorted by key id; ``replace_card`` swaps one key's card."""
+    unique = {k.name: k for k in keys}.values()
+    return [replace_card[1] if replace_card and replace_card[0] == k else k.card()
+            for k in sorted(unique, key=lambda k: hashlib.sha256(k.public).digest())]
+
+
+def _move_key_after_first_event(items: list[bytes]) -> list[bytes]:
+    keys = [i for i in items if cbor2.loads(i).startswith(b"\x82\x63key")]
+    rest = [i for i in items if i not in keys]
+    return rest[:2] + keys[:1] + rest[2:] + keys[1:]
+
+
+def _prompt_first(disclosures: list[Any]) -> list[Any]:
+    return sorted(disclosures, key=lambda d: (len(d[1]), d[1]))  # length-first: prompt before negative_prompt
+
+
+# -- the vectors ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vector:
+    name: str
+    about: str
+    data: bytes
+    codes: tuple[str, ...]  # the errors, in the order the verifier reports them
+    exit: int
+    trust: tuple[bytes, ...] | None = None
+    require_trusted: bool = False
+
+
+def vectors() -> list[Vector]:
+    s = story()
+    full = sign_chain(s)
+    out: list[Vector] = []
+
+    def add(name: str, about: str, data: bytes, codes: tuple[str, ...] = (), *, exit: int | None = None,
+            **kw: Any) -> None:
+        fatal = any(c.startswith(("bundle.malformed", "bundle.truncated", "bundle.too_large",
+                                  "bundle.version_unsupported", "bundle.order")) for c in codes)
+        out.append(Vector(name, about, data, codes, exit if exit is not None else (2 if fatal else 1 if codes else 0),
+                          **kw))
+
+    # valid
+    add("valid-story", "every event type, floats, an occurred time, three disclosures, the bell sample embedded",
+        assemble(full, assets=[BELL]))
+    add("valid-notes", "a genesis and nine notes by two keys", assemble(sign_chain(notes(10))))
+    add("valid-trusted", "the story, every signer and the exporter trusted, --require-trusted",
+        assemble(full, assets=[BELL]), trust=(ALICE.public, BOB.public, PROVIDER.public, LEGAL.public),
+        require_trusted=True)
+
+    # V1 framing
+    add("bundle-malformed-item-not-bstr", "the first item is an integer, not a byte string",
+        b"\x01" + assemble(full)[0:], ("bundle.malformed",))
+    add("bundle-malformed-envelope-not-bstr", "an event record holds its envelope as an array, not a byte string",
+        assemble(full, items_hook=lambda items: [*items[:5], bstr(cbor2.dumps(["event", cbor2.loads(full.envelopes[0]).value, []])), *items[6:]]), ("bundle.malformed",))
+    add("bundle-malformed-nesting-17", "an event record's disclosures nest 17 containers deep (the record counts "
+        "from its own top level)", assemble(sign_chain(at(notes(3), 1, disclosures_hook=lambda d: [_deep(15)]))),
+        ("bundle.malformed",))
+    add("disclosure-malformed-nesting-16", "the same at 16 levels: the decoder accepts it, the disclosure's shape "
+        "does not", assemble(sign_chain(at(notes(3), 1, disclosures_hook=lambda d: [_deep(14)]))),
+        ("disclosure.malformed",))
+    add("bundle-truncated", "the file ends inside the trailer", assemble(full)[:-10], ("bundle.truncated",))
+    add("bundle-truncated-before-kind-limit", "a key item declares 5,000 bytes (over the key limit) but the file "
+        "ends first: bytes left are checked before the kind's limit",
+        header_item(full.work) + b"\x59\x13\x88" + b"\x82\x63key", ("bundle.truncated",))
+    add("bundle-too-large-item", "an item declares 3 GiB, over the largest record limit: too large, though the file "
+        "is far shorter", header_item(full.work) + b"\x5a\xc0\x00\x00\x00" + b"\x82", ("bundle.too_large",))
+    add("bundle-too-large-key-record", "a key record of 5,000 bytes, over the 4 KiB key limit",
+        assemble(full, items_hook=lambda items: [*items[:1], bstr(cbor2.dumps(["key", b"\x00" * 4990])), *items[1:]]),
+        ("bundle.too_large",))
+    add("bundle-too-large-disclosures", "an event carries 17 disclosures (limit B3: 16)",
+        assemble(sign_chain(at(notes(2), 1, disclosures_hook=lambda d: [[bytes(16), "text", "x"]] * 17))),
+        ("bundle.too_large",))
+    add("bundle-version-unsupported", "the header says format version 2", assemble(full, version=2),
+        ("bundle.version_unsupported",))
+    add("bundle-order", "a key record after the first event record",
+        assemble(full, items_hook=_move_key_after_first_event), ("bundle.order",))
+
+    # V2 key cards
+    alice_card = {"public_key": ALICE.public, "name": "alice", "role": "composer"}
+    add("key-malformed", "a self-signed card whose role is not lowercase (alice's events then are not judged "
+        "for a missing card)", assemble(full, assets=[BELL], cards=_cards(ALICE, BOB, PROVIDER, LEGAL, replace_card=(
+            ALICE, _key_card_unsigned(ALICE, dict(alice_card, role="Composer"))))), ("key.malformed",))
+    add("key-header-invalid", "a card whose protected header carries a sub",
+        assemble(sign_chain(notes(2)), cards=_cards(ALICE, LEGAL, replace_card=(
+            ALICE, _key_card_unsigned(ALICE, alice_card, subject="00" * 32)))), ("key.header_invalid",))
+    add("key-self-signature-invalid", "alice's card signed by bob",
+        assemble(sign_chain(notes(2)), cards=_cards(ALICE, LEGAL, replace_card=(
+            ALICE, _key_card_unsigned(ALICE, alice_card, signer=BOB)))), ("key.self_signature_invalid",))
+    add("key-duplicate", "alice's card twice",
+        assemble(sign_chain(notes(2)), cards=sorted([*_cards(ALICE, LEGAL), ALICE.card()],
+                                                    key=lambda c: cbor2.loads(cbor2.loads(c).value[0])[4])),
+        ("key.duplicate",))
+    add("key-unused", "a card for carol, who signs nothing in the bundle",
+        assemble(sign_chain(notes(3)), cards=_cards(ALICE, BOB, CAROL, LEGAL)), ("key.unused",))
+    add("key-missing", "bob signs an event but has no card", assemble(sign_chain(notes(3)), cards=_cards(ALICE, LEGAL)),
+        ("key.missing",))
+
+    # V3 envelope and encoding
+    big = {f"p{i:02}": "x" * 65_536 for i in range(17)}
+    add("event-too-large", "a generation whose envelope is over 1 MiB (17 parameters of 65,536 characters)",
+        assemble(sign_chain(at(notes(2), 1, type="generation", private={}, body={
+            "model": "m", "outputs": [], "params": big, "digital_source_type": "trainedAlgorithmicMedia"}))),
+        ("event.too_large",))
+    add("event-malformed-indefinite", "a payload map of indefinite length, correctly signed",
+        assemble(sign_chain(at(notes(3), 1, payload_hook=lambda raw: b"\xbf" + raw[1:] + b"\xff"))),
+        ("event.malformed",))
+    add("event-malformed-bignum", "seq written as a bignum (tag 2): outside the data model, not a schema error",
+        assemble(sign_chain(at(notes(3), 1, payload_hook=lambda raw: raw.replace(b"\x63seq\x01", b"\x63seq\xc2\x41\x01")))),
+        ("event.malformed",))
+    add("event-noncanonical", "seq written in two bytes",
+        assemble(sign_chain(at(notes(3), 1, payload_hook=lambda raw: raw.replace(b"\x63seq\x01", b"\x63seq\x18\x01")))),
+        ("event.noncanonical",))
+    add("event-header-invalid", "the envelope's kid names bob while alice signs",
+        assemble(sign_chain(at(notes(3), 1, envelope_hook=lambda env: _swap_kid(env, BOB)))),
+        ("event.header_invalid",))
+
+    # V4 schema
+    add("event-schema-invalid", "a note with a body field", assemble(sign_chain(at(notes(3), 1, body={"x": 1}))),
+        ("event.schema_invalid",))
+    add("event-schema-invalid-empty-title", "an empty title: text fields are never empty",
+        assemble(sign_chain(at(notes(2), 0, body={"title": ""}))), ("event.schema_invalid",))
+    add("event-schema-invalid-retired-iptc", "an import labelled with the retired IPTC term digitalArt",
+        assemble(sign_chain([*notes(1), Spec("import", ALICE, {"output": A[6], "source": "lib", "digital_source_type": "digitalArt"})])),
+        ("event.schema_invalid",))
+    add("event-schema-invalid-time-range", "a recorded time after 9999-12-31T23:59:59.999999Z",
+        assemble(sign_chain(at(notes(3), 2, override={"time": 253_402_300_800_000_000}))), ("event.schema_invalid",))
+
+    # V5 signatures
+    ten = notes(10)
+    add("event-signature-invalid-5-of-10", "event 5 of 10 carries a bad signature; the next event links to it as "
+        "written: exactly one error, at its cause",
+        assemble(sign_chain(at(ten, 5, envelope_hook=_flip_last))), ("event.signature_invalid",))
+    add("event-signature-invalid-other-key", "alice's event signed by bob",
+        assemble(sign_chain(at(notes(3), 1, sign_as=BOB))), ("event.signature_invalid",))
+
+    # V6 chain
+    add("chain-seq-gap", "event 2 says seq 3", assemble(sign_chain(at(notes(4), 2, override={"seq": 3}))),
+        ("chain.seq_gap",))
+    add("chain-work-mismatch", "the header names another work than the genesis hash",
+        assemble(sign_chain(notes(3)), header_work=bytes(32)), ("chain.work_mismatch",))
+    add("chain-prev-mismatch", "event 3 names event 1 as prev",
+        _prev_mismatch(), ("chain.prev_mismatch",))
+    add("time-regression", "event 2 is recorded before event 1",
+        assemble(sign_chain(at(notes(4), 2, override={"time": T0}))), ("time.regression",))
+    add("chain-reference-invalid-dangling-of", "a parameter edit of an event not in the chain",
+        assemble(sign_chain(at(s, 2, body_ref={}, body={**s[2].body, "of": bytes(32)})), assets=[BELL]),
+        ("chain.reference_invalid",))
+    add("chain-reference-invalid-of-selection", "a parameter edit of a selection",
+        assemble(sign_chain([*s[:4], Spec("parameter-edit", ALICE, {"params": {"t": 1}, "outputs": [A[9]], "digital_source_type": "trainedAlgorithmicMedia"}, body_ref={"of": 3})])), ("chain.reference_invalid",))
+    add("chain-reference-invalid-about-note", "an attestation about a note",
+        assemble(sign_chain([*notes(3), Spec("attestation", PROVIDER, {"statement": "s"}, body_ref={"about": 1})])),
+        ("chain.reference_invalid",))
+    add("chain-source-type-edit-of-ai", "a human edit of a generation's output labelled humanEdits",
+        assemble(sign_chain(at(s, 4, body={**s[4].body, "digital_source_type": "humanEdits"})), assets=[BELL]),
+        ("chain.source_type_mismatch",))
+    add("chain-source-type-edit-of-ai-import", "a human edit of an imported AI sample labelled humanEdits",
+        assemble(sign_chain([*notes(1), Spec("import", ALICE, {"output": A[6], "source": "AI loop pack", "digital_source_type": "trainedAlgorithmicMedia"}), Spec("human-edit", ALICE, {"inputs": [A[6]], "output": A[7], "kind": "arrangement", "digital_source_type": "humanEdits"})])), ("chain.source_type_mismatch",))
+    add("chain-source-type-edit-of-edit", "the mix of an edited AI take labelled humanEdits: AI material through edits",
+        assemble(sign_chain(at(s, 7, body={**s[7].body, "digital_source_type": "humanEdits"})), assets=[BELL]),
+        ("chain.source_type_mismatch",))
+    add("chain-source-type-edit-of-own", "a human edit of material that did not come from AI, labelled as if it had",
+        assemble(sign_chain([*notes(1), Spec("human-input", ALICE, {"output": A[5], "layer": "melody", "digital_source_type": "digitalCreation"}), Spec("human-edit", ALICE, {"inputs": [A[5]], "output": A[7], "kind": "melody", "digital_source_type": "compositeWithTrainedAlgorithmicMedia"})])),
+        ("chain.source_type_mismatch",))
+    add("chain-empty", "no events", assemble(Built([], [], WorkId(bytes(32))), cards=_cards(LEGAL)), ("chain.empty",))
+
+    # V7 disclosures
+    add("disclosure-malformed-order", "prompt disclosed before negative_prompt (length-first, not code-point order)",
+        assemble(sign_chain(at(s, 1, disclosures_hook=_prompt_first)), assets=[BELL]), ("disclosure.malformed",))
+    add("disclosure-malformed-salt", "a 15-byte salt",
+        assemble(sign_chain(at(notes(3), 1, disclose=("text",),
+                               disclosures_hook=lambda d: [[d[0][0][:15], d[0][1], d[0][2]]]))),
+        ("disclosure.malformed",))
+    add("disclosure-mismatch", "a disclosed note altered",
+        assemble(sign_chain(at(notes(3), 1, disclose=("text",),
+                               disclosures_hook=lambda d: [[d[0][0], d[0][1], d[0][2] + "!"]]))),
+        ("disclosure.mismatch",))
+
+    # V8 assets
+    add("asset-order", "two asset records out of order",
+        assemble(full, assets=sorted([BELL, (A[5]["sha256"], "audio/wav", A_BYTES[5])], reverse=True)),
+        ("asset.order",))
+    add("asset-hash-mismatch", "the bell's bytes changed", assemble(full, assets=[(BELL[0], BELL[1], BELL[2] + b"!")]),
+        ("asset.hash_mismatch",))
+    add("asset-metadata-mismatch", "the bell embedded as audio/flac while the events say audio/wav",
+        assemble(full, assets=[(BELL[0], "audio/flac", BELL[2])]), ("asset.metadata_mismatch",))
+    add("asset-unreferenced", "bytes no event names", assemble(full, assets=[BELL, (hashlib.sha256(b"x").digest(),
+                                                                                  "audio/wav", b"x")]),
+        ("asset.unreferenced",))
+
+    # V9 trailer
+    add("trailer-invalid", "the trailer's sub names another work",
+        assemble(full, trailer_hook=lambda _t: _trailer_with_sub(full), assets=[BELL]), ("bundle.trailer_invalid",))
+    add("trailer-signature-invalid", "the trailer's signature has a flipped bit",
+        assemble(full, trailer_hook=_flip_last, assets=[BELL]), ("bundle.trailer_signature_invalid",))
+    add("trailer-mismatch", "the trailer counts one event too many",
+        assemble(full, claims_hook=lambda c: replace(c, events=c.events + 1), assets=[BELL]),
+        ("bundle.trailer_mismatch",))
+    add("trailing-data", "a byte string after the trailer", assemble(full, final_hook=lambda d: d + b"\x41\x00",
+                                                                    assets=[BELL]), ("bundle.trailing_data",))
+
+    # V10 trust
+    add("key-untrusted", "valid, but only alice is trusted and --require-trusted is given",
+        assemble(full, assets=[BELL]), ("key.untrusted", "key.untrusted"),
+        trust=(ALICE.public,), require_trusted=True)
+    return out
+
+
+def _swap_kid(envelope: bytes, other: TestKey) -> bytes:
+    tag = cbor2.loads(envelope)
+    protected, _unprotected, payload, _signature = tag.value
+    header = cbor2.loads(protected)
+    kid = hashlib.sha256(other.public).digest()
+    header[4] = kid
+    header[15][1] = kid.hex()
+    new_protected = cbor2.dumps(header, canonical=True)
+    signer = ALICE if cbor2.loads(payload)["signer"] == ALICE.public else BOB
+    return sign1(new_protected, payload, signer.sign)
+
+
+def _prev_mismatch() -> bytes:
+    specs = notes(4)
+    built = sign_chain(specs)
+    first = event_hash(built.envelopes[1])
+    relinked = sign_chain(at(specs, 3, override={"prev": first}))
+    return assemble(relinked)
+
+
+def _trailer_with_sub(built: Built) -> bytes:
+    claims = TrailerClaims(built.work, bytes(32), 0, bytes(32), 0, 0, bytes(32))
+    protected = protected_header("application/vnd.provenote.bundle-trailer.v1+cbor", LEGAL.public, "00" * 32)
+    return sign1(protected, cbor2.dumps(claims.to_cbor(), canonical=True), LEGAL.sign)
+
+
+def build() -> dict[str, bytes]:
+    """Every file of spec/vectors/bundles/, by name."""
+    files: dict[str, bytes] = {}
+    index = []
+    for vector in vectors():
+        files[f"{vector.name}.bundle"] = vector.data
+        entry: dict[str, Any] = {"name": vector.name, "file": f"{vector.name}.bundle", "about": vector.about,
+                                 "valid": not vector.codes, "exit": vector.exit, "codes": list(vector.codes)}
+        if vector.trust is not None:
+            entry["trust"] = [key.hex() for key in vector.trust]
+            entry["require_trusted"] = vector.require_trusted
+        index.append(entry)
+    files["index.json"] = (json.dumps({
+        "comment": "Generated by spec/vectors/generate_bundles.py from TEST KEYS; see spec/vectors/README.md.",
+        "keys": {k.name: {"seed": k.seed.hex(), "public_key": k.public.hex()} for k in (ALICE, BOB, LEGAL, PROVIDER,
+                                                                                    CAROL)},
+        "vectors": index}, indent=1, ensure_ascii=False) + "\n").encode()
+    return files
+
+
+def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    files = build()
+    for stale in HERE.glob("*.bundle"):
+        if stale.name not in files:
+            stale.unlink()
+    for name, data in files.items():
+        (HERE / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The golden event vectors of spec/vectors/events.json, judged by the verifier: the chain
+verifies and links, each invalid envelope gets its code, each codec case its verdict."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.verifier.vectors import EVENTS as DATA
+from verifier.format import ChainChecker, CodedError, UsageError, decode_cbor, encode_cbor, verify_event
+
+
+def test_chain_vectors_verify_and_link() -> None:
+    checker = ChainChecker()
+    for case in DATA["chain"]:
+        signed = verify_event(bytes.fromhex(case["envelope"]))
+        assert signed.hash.hex() == case["event_hash"]
+        assert signed.payload_bytes.hex() == case["payload"]
+        assert checker.add(signed.hash, signed.payload) == []
+    assert checker.state.work is not None and checker.state.work.hex() == DATA["work_id"]
+    assert checker.state.count == len(DATA["chain"])
+
+
+@pytest.mark.parametrize("case", DATA["invalid_envelopes"], ids=lambda c: c["name"])
+def test_invalid_envelope_rejected_with_its_code(case: dict[str, str]) -> None:
+    with pytest.raises(CodedError) as raised:
+        verify_event(bytes.fromhex(case["envelope"]))
+    assert raised.value.code == case["error"]
+
+
+@pytest.mark.parametrize("case", DATA["cbor"], ids=lambda c: c["name"])
+def test_cbor_codec_vectors(case: dict[str, object]) -> None:
+    data = bytes.fromhex(str(case["cbor"]))
+    if case["valid"]:
+        value = decode_cbor(data, what="vector")
+        assert encode_cbor(value) == data
+    else:
+        with pytest.raises(CodedError) as raised:
+            decode_cbor(data, what="vector")
+        assert raised.value.code == case["error"]
+
+
+def test_bytewise_order_differs_from_length_first_for_mixed_majors() -> None:
+    # RFC 8949 §4.2.1 puts 0x1818 (24) before 0x20 (-1); §4.2.3 would not. The format forbids
+    # such maps outright (spec/format.md rule D6) so the two orders never disagree.
+    with pytest.raises(UsageError):
+        encode_cbor({24: 1, -1: 2})
+
+
+@pytest.mark.parametrize("length", range(0, 8))
+def test_short_envelopes_are_coded_errors(length: int) -> None:
+    valid = bytes.fromhex(DATA["chain"][1]["envelope"])
+    for prefix in (valid[:length], b"\xd2\x84\x58"[:length], b"\xd2\x84\x58\x30"[:length]):
+        with pytest.raises(CodedError):
+            verify_event(prefix)
