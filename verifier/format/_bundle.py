@@ -278,8 +278,8 @@ def parse_trailer(record: list[Any], keys: dict[KeyId, KeyCard], work: WorkId) -
     Raises: VerificationFailure ``bundle.trailer_invalid``, ``bundle.trailer_signature_invalid``
     or ``key.missing``.
     """
-    if len(record) != 2 or type(record[1]) is not bytes:
-        raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, "trailer record is [\"trailer\", COSE_Sign1]")
+    if len(record) != 2 or type(record[1]) is not bytes:  # V1.5
+        raise MalformedBundle(Code.BUNDLE_MALFORMED, "a trailer record is [\"trailer\", COSE_Sign1]")
     sign1 = cose.parse_sign1(record[1], cose.TRAILER_CODES)
     header = cose.parse_protected(sign1.protected, cose.TRAILER_CODES)
     if header.content_type != CTYPE_TRAILER or header.subject != work.hex():

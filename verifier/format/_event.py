@@ -258,6 +258,7 @@ def parse_event(envelope: bytes) -> SignedEvent:
         raise VerificationFailure(Code.EVENT_NONCANONICAL, e.message) from e
     except UntrustedDataError as e:
         raise VerificationFailure(Code.EVENT_MALFORMED, e.message) from e
+    _check_binding(header, payload_value)  # V3.5
     try:  # V4
         payload = EventPayload.from_cbor(payload_value)
     except VerificationFailure:
@@ -269,15 +270,25 @@ def parse_event(envelope: bytes) -> SignedEvent:
         except UntrustedDataError as e:
             raise VerificationFailure(Code.EVENT_MALFORMED, e.message) from e
         raise
-    if header.kid != payload.key_id:  # V3.5
-        raise VerificationFailure(Code.EVENT_HEADER_INVALID, "kid is not the key id of the payload's signer",
-                                  event=payload.seq)
-    expected_subject = payload.work.hex() if payload.work is not None else None
-    if header.subject != expected_subject:
-        raise VerificationFailure(Code.EVENT_HEADER_INVALID, "CWT sub must be the work id (absent in genesis)",
-                                  event=payload.seq)
     return SignedEvent(envelope, event_hash(envelope), payload, sign1.protected, sign1.payload,
                        sign1.signature)
+
+
+def _check_binding(header: cose.ProtectedHeader, value: Any) -> None:
+    """Step V3.5: the protected header binds the payload. Judged on the fields it needs, before
+    the schema (V4), which rejects a payload that lacks them: a ``signer`` of 32 bytes must have
+    the header's kid as its key id; the CWT sub is the lowercase hex of ``work`` when ``work`` is a
+    byte string and absent when ``work`` is absent.
+
+    Raises: VerificationFailure ``event.header_invalid``.
+    """
+    if type(value) is not dict:
+        return
+    signer, work = value.get("signer"), value.get("work", None)
+    if type(signer) is bytes and len(signer) == PUBLIC_KEY_SIZE and header.kid != key_id(signer):
+        raise VerificationFailure(Code.EVENT_HEADER_INVALID, "kid is not the key id of the payload's signer")
+    if ("work" not in value and header.subject is not None) or (type(work) is bytes and header.subject != work.hex()):
+        raise VerificationFailure(Code.EVENT_HEADER_INVALID, "CWT sub must be the work id (absent in genesis)")
 
 
 def verify_event(envelope: bytes) -> SignedEvent:

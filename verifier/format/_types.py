@@ -109,8 +109,8 @@ def _params(name: str, value: Any) -> None:
     if type(value) is not dict or len(value) > MAX_LIST:
         raise SchemaError(f"{name} must be a map of parameters")
     for key, element in value.items():
-        if type(key) is not str or not key:
-            raise SchemaError(f"{name} keys must be non-empty text")
+        if type(key) is not str or not key or len(key) > MAX_TEXT:
+            raise SchemaError(f"{name} keys must be non-empty text of at most {MAX_TEXT} characters")
         kind = type(element)
         if kind is str:
             _text(f"{name}.{key}", element)

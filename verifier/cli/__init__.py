@@ -1,0 +1,6 @@
+"""``provenote-verify`` (also ``python -m verifier`` and ``provenote verify``): the command line
+of the standalone verifier. argparse only: no click, no lmdb."""
+
+from verifier.cli._main import PROG, build_parser, load_trusted_key, main, run, write_report
+
+__all__ = ["PROG", "build_parser", "load_trusted_key", "main", "run", "write_report"]
