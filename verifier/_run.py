@@ -232,6 +232,8 @@ class _Run:
             if isinstance(result, Finding):
                 if result.code.fatal:  # a framing defect inside an event record (V1.5)
                     raise MalformedBundle(result.code, result.message, event=position)
+                if result.hash is None:  # the record could not even be split: framing, fail closed
+                    raise MalformedBundle(Code.BUNDLE_MALFORMED, result.message, event=position)
                 self.invalid_events += 1
                 self.error(result.code, result.message, result.event if result.event is not None else position)
                 chain.skip(result.hash)  # V6.10: go on from this event's own hash
@@ -272,7 +274,7 @@ class _Run:
             raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many asset records")
         digest, media_type, data = record[1], record[2], record[3]
         short = digest.hex()[:16]
-        if digest <= last:  # V8.1
+        if digest <= last:  # V8.1: above every earlier asset record's hash
             self.error(Code.ASSET_ORDER, "asset records must be sorted by hash, each once")
         intact = hashlib.sha256(data).digest() == digest
         if not intact:  # V8.2
@@ -285,7 +287,7 @@ class _Run:
             self.error(Code.ASSET_METADATA_MISMATCH,
                        f"embedded asset {short} is {media_type}, {len(data)} bytes; the events name it as "
                        f"{reference['media_type']}, {reference['size']} bytes")
-        return bytes(digest)
+        return max(last, bytes(digest))
 
     def _check_asset_dir(self, directory: Path) -> None:  # V8.5
         found, by_name = scan_by_hash(directory, {asset["size"] for asset in self.referenced.values()})

@@ -19,6 +19,8 @@ from verifier.format._codes import Code, VerificationFailure
 from verifier.format._ids import EventHash, WorkId
 from verifier.format._types import (
     EVENT_TYPES,
+    GENESIS_TYPE,
+    EventType,
     input_assets,
     lineage_source_type,
     makes_ai_material,
@@ -62,10 +64,14 @@ class ChainState:
 
     work: WorkId | None = None
     count: int = 0  # events fed, valid or not: the next event's position
-    head: EventHash | None = None  # hash of the last event as received (None: not known)
+    last_valid: tuple[int, int] | None = None  # (position, seq) of the last event valid by itself
+    head: EventHash | None = None  # hash of the last event as received (None before the first)
     last_time: int = -1  # recorded time of the last event that passed its own checks
     invalid_seen: bool = False  # an earlier event failed its own checks
-    unreadable_seen: bool = False  # an earlier event's hash could not even be computed
+
+
+def _defect(code: Code, message: str, seq: int) -> VerificationFailure:
+    return VerificationFailure(code, message, event=seq)
 
 
 class ChainChecker:
@@ -89,72 +95,80 @@ class ChainChecker:
         state = self.state
         seq = payload.seq
         found: list[VerificationFailure] = []
-
-        def defect(code: Code, message: str) -> None:
-            found.append(VerificationFailure(code, message, event=seq))
-
-        if seq != state.count:  # V6.1: seq = position
-            defect(Code.CHAIN_SEQ_GAP, f"event at position {state.count} has seq {seq}")
-        if state.count == 0:  # V6.2: the genesis event's hash is the work id
+        position = state.count
+        follows = state.last_valid[1] + position - state.last_valid[0] if state.last_valid else position
+        if seq != position and seq != follows:  # V6.1: its position, or following the last valid event
+            found.append(_defect(Code.CHAIN_SEQ_GAP, f"event at position {position} has seq {seq}", seq))
+        if state.count == 0 and payload.type == GENESIS_TYPE:  # V6.2: the genesis event's hash is the work id
             state.work = WorkId(event_hash)
             if self._expected_work is not None and bytes(event_hash) != bytes(self._expected_work):
-                defect(Code.CHAIN_WORK_MISMATCH, "the genesis event's hash is not the work id")
+                found.append(_defect(Code.CHAIN_WORK_MISMATCH, "the genesis event's hash is not the work id", seq))
         else:
+            if state.count == 0:  # no genesis first: the header names the work
+                state.work = self._expected_work
             if payload.work != state.work:  # V6.3
-                defect(Code.CHAIN_WORK_MISMATCH, "event belongs to another work")
+                found.append(_defect(Code.CHAIN_WORK_MISMATCH, "event belongs to another work", seq))
             if state.head is not None and payload.prev != state.head:  # V6.4
-                defect(Code.CHAIN_PREV_MISMATCH, "prev is not the hash of the previous event")
+                found.append(_defect(Code.CHAIN_PREV_MISMATCH, "prev is not the hash of the previous event", seq))
         if payload.time < state.last_time:  # V6.5
-            defect(Code.TIME_REGRESSION, "recorded time is earlier than the previous event's")
-        spec = EVENT_TYPES[payload.type]
-        for reference in spec.references:  # V6.6
-            target = payload.body[reference.name]
-            if target in self._types:
-                target_type = self._types[target]
-                if target_type is not None and not reference.admits(target_type):
-                    defect(Code.CHAIN_REFERENCE_INVALID,
-                           f"{reference.name} names a {target_type}, not {reference.describe()}")
-            elif not state.unreadable_seen:  # else it may name an event whose hash is unknown
-                defect(Code.CHAIN_REFERENCE_INVALID,
-                       f"{reference.name} names no earlier event of this work ({reference.describe()})")
-        ai_input = uses_ai(payload.type, payload.body, self._is_ai)
-        required = lineage_source_type(payload.type, ai_input)  # V6.7
-        if required is not None and payload.body.get("digital_source_type") != required and (
-                ai_input or not state.invalid_seen):
-            defect(Code.CHAIN_SOURCE_TYPE_MISMATCH,
-                   f"digital_source_type must be {required}: "
-                   + ("an input came from AI in this chain" if ai_input else "no input came from AI in this chain"))
+            found.append(_defect(Code.TIME_REGRESSION, "recorded time is earlier than the previous event's", seq))
+        type_name = payload.type
+        spec = EVENT_TYPES[type_name]
+        if spec.references:
+            self._check_references(spec, payload.body, seq, found)  # V6.6
+        if spec.assets:
+            self._follow_lineage(type_name, payload.body, seq, found)  # V6.7, and the outputs' lineage
         # Continue from this event (V6.10).
-        if payload.type != "note":
-            self._types[event_hash] = payload.type
-        outputs = output_assets(payload.type, payload.body)
-        if outputs:
-            made_ai = outputs_are_ai(payload.type, payload.body, self._is_ai)
-            for asset in outputs:
-                self._ai.setdefault(asset["sha256"], made_ai)
-        if state.count == 0 and state.work is None:
-            state.work = WorkId(event_hash)
+        if type_name != "note":
+            self._types[event_hash] = type_name
+        state.last_valid = (position, seq)
         state.count += 1
         state.head = event_hash
         state.last_time = payload.time
         return found
 
+    def _check_references(self, spec: EventType, body: Mapping[str, Any], seq: int,
+                          found: list[VerificationFailure]) -> None:
+        for reference in spec.references:  # V6.6
+            target = body[reference.name]
+            if target in self._types:
+                target_type = self._types[target]
+                if target_type is not None and not reference.admits(target_type):
+                    found.append(_defect(Code.CHAIN_REFERENCE_INVALID,
+                                         f"{reference.name} names a {target_type}, not {reference.describe()}", seq))
+            elif not self.state.invalid_seen:  # else it may name an invalid event as first written
+                found.append(_defect(Code.CHAIN_REFERENCE_INVALID, f"{reference.name} names no earlier event of "
+                                     f"this work ({reference.describe()})", seq))
+
+    def _follow_lineage(self, type_name: str, body: Mapping[str, Any], seq: int,
+                        found: list[VerificationFailure]) -> None:
+        ai_input = uses_ai(type_name, body, self._is_ai)
+        required = lineage_source_type(type_name, ai_input)  # V6.7
+        if required is not None and body.get("digital_source_type") != required and (
+                ai_input or not self.state.invalid_seen):
+            why = "an input came from AI in this chain" if ai_input else "no input came from AI in this chain"
+            found.append(_defect(Code.CHAIN_SOURCE_TYPE_MISMATCH, f"digital_source_type must be {required}: {why}",
+                                 seq))
+        outputs = output_assets(type_name, body)
+        if outputs:
+            made_ai = ai_input or makes_ai_material(type_name, body)
+            for asset in outputs:
+                self._ai.setdefault(asset["sha256"], made_ai)
+
     def _is_ai(self, asset: bytes) -> bool:
         return self._ai.get(asset, False)
 
-    def skip(self, event_hash: EventHash | None) -> None:
+    def skip(self, event_hash: EventHash) -> None:
         """Pass over an event that failed its own checks: its position is taken and the chain
-        continues from its hash as received (unknown when its envelope could not be read), but
-        nothing of its unverified content is used — not its seq, time, type or assets (V6.10)."""
+        continues from its hash as received, but nothing of its unverified content is used — not
+        its seq, time, type or assets (V6.10)."""
         state = self.state
         if state.count == 0:
-            state.work = WorkId(event_hash) if event_hash is not None else self._expected_work
+            state.work = self._expected_work
         state.count += 1
         state.head = event_hash
         state.invalid_seen = True
-        state.unreadable_seen |= event_hash is None
-        if event_hash is not None:
-            self._types[event_hash] = None
+        self._types[event_hash] = None
 
     def check_head(self, head: EventHash, count: int) -> None:
         """``provenote check``: the ledger's head index agrees with the chain.

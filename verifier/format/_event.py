@@ -27,7 +27,7 @@ from verifier.format._ids import (
     event_hash,
     key_id,
 )
-from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, RESERVED_TYPES
+from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, MAX_TEXT, RESERVED_TYPES
 
 #: Largest envelope accepted (limit L2, spec/format.md §7).
 MAX_ENVELOPE_SIZE = 1 << 20
@@ -322,8 +322,10 @@ def disclosure_parts(disclosure: Any, seq: int) -> tuple[bytes, str, str]:
     """
     if (type(disclosure) is not list or len(disclosure) != 3 or type(disclosure[0]) is not bytes
             or len(disclosure[0]) != SALT_SIZE or type(disclosure[1]) is not str
-            or type(disclosure[2]) is not str):
-        raise VerificationFailure(Code.DISCLOSURE_MALFORMED, "a disclosure is [salt(16), field, text]", event=seq)
+            or type(disclosure[2]) is not str or len(disclosure[2]) > MAX_TEXT):
+        raise VerificationFailure(Code.DISCLOSURE_MALFORMED,
+                                  f"a disclosure is [salt(16), field, text of at most {MAX_TEXT} characters]",
+                                  event=seq)
     return disclosure[0], disclosure[1], disclosure[2]
 
 

@@ -114,12 +114,6 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
 # -- the reference path ---------------------------------------------------------------------
 
 
-def parse_event_record(content: bytes) -> tuple[SignedEvent, list[Any]]:
-    """Steps V3 and V4 for one event record: everything but the signature and disclosures."""
-    envelope, disclosures = split_event_record(content)
-    return parse_event(envelope), disclosures
-
-
 def summarise(signed: SignedEvent, disclosures: list[Any]) -> EventSummary:
     """Step V7 (disclosures) and the summary the sequential checks need."""
     payload = signed.payload

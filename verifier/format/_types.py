@@ -51,7 +51,7 @@ def _text(name: str, value: Any) -> None:
 
 
 _U64_MAX = 2**64 - 1
-_I64_MIN = -(2**63)
+_N64_MIN = -(2**64)  # the most negative integer of the data model (major type 1)
 
 
 def _uint(name: str, value: Any) -> None:
@@ -60,8 +60,8 @@ def _uint(name: str, value: Any) -> None:
 
 
 def _int(name: str, value: Any) -> None:
-    if type(value) is not int or not _I64_MIN <= value <= _U64_MAX:
-        raise SchemaError(f"{name} must be a 64-bit integer")
+    if type(value) is not int or not _N64_MIN <= value <= _U64_MAX:
+        raise SchemaError(f"{name} must be an integer of the data model (-2^64 to 2^64 - 1)")
 
 
 def _digest(name: str, value: Any) -> None:
