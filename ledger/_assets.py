@@ -7,13 +7,12 @@ duration comes from STREAMINFO. Any other file takes a duration given by the cal
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from verifier.format import UsageError
+from verifier.format import UsageError, asset_digest
 
 _BLOCK = 1 << 20
 
@@ -88,15 +87,9 @@ def _sniff(head: bytes, name: str) -> str:
 
 
 def sha256_file(path: Path) -> tuple[bytes, int]:
-    """Stream a file once: its SHA-256 (the format's asset hash: no prefix, as ``sha256sum``
-    computes it) and its size."""
-    digest = hashlib.sha256()
-    size = 0
+    """Stream a file once: its asset hash and size (verifier.format.asset_digest)."""
     with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-            size += len(block)
-    return digest.digest(), size
+        return asset_digest(iter(lambda: handle.read(_BLOCK), b""))
 
 
 def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[str, Any]:

@@ -3,23 +3,19 @@ verifier has; the writer (ledger/) uses them too."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Collection
 from pathlib import Path
+
+from verifier.format import asset_digest
 
 _BLOCK = 1 << 20
 
 
 def sha256_file(path: Path) -> tuple[bytes, int]:
-    """Stream a file once: its SHA-256 (no prefix, as ``sha256sum`` computes it) and size."""
-    digest = hashlib.sha256()
-    size = 0
+    """Stream a file once: its asset hash and size (verifier.format.asset_digest)."""
     with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-            size += len(block)
-    return digest.digest(), size
+        return asset_digest(iter(lambda: handle.read(_BLOCK), b""))
 
 
 def scan_by_hash(directory: Path, sizes: Collection[int]) -> tuple[dict[bytes, Path], dict[str, Path]]:

@@ -65,6 +65,7 @@ from verifier.format._ids import (
     EventHash,
     KeyId,
     WorkId,
+    asset_digest,
     event_hash,
     key_id,
 )
@@ -108,7 +109,7 @@ __all__ = [
     "AssetHash", "ChainChecker", "Code", "CodedError", "EventHash", "EventPayload", "EventSummary", "EventType",
     "Finding", "Item", "ItemReader", "KeyCard", "KeyId", "MalformedBundle", "ProvenoteError", "Reference", "Role",
     "SchemaError", "SignedEvent", "TrailerClaims", "UntrustedDataError", "UsageError", "VerificationFailure",
-    "WorkId", "check_chunk", "check_record_lean", "check_record_reference", "commitment", "decode_cbor",
+    "WorkId", "asset_digest", "check_chunk", "check_record_lean", "check_record_reference", "commitment", "decode_cbor",
     "decode_record", "default_source_type", "disclosure_digest", "encode_cbor", "encode_disclosure", "event_hash",
     "format_time", "frame", "header_hash", "header_item", "input_assets", "is_key_name", "is_key_role", "key_id", "lineage_source_type",
     "makes_ai_material", "output_assets", "outputs_are_ai", "parse_event", "parse_header", "parse_key_card",

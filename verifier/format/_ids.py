@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from typing import NewType
 
 FORMAT_VERSION = 1
@@ -52,3 +53,14 @@ def key_id(public_key: bytes) -> KeyId:
     """Key id of a raw Ed25519 public key: SHA-256 of its 32 bytes (the issue's choice)."""
     return KeyId(hashlib.sha256(public_key).digest())
 
+
+
+def asset_digest(chunks: Iterable[bytes]) -> tuple[AssetHash, int]:
+    """The asset hash of bytes given in chunks — plain SHA-256, no prefix, as ``sha256sum``
+    computes it (format.md §5) — and their total size. Memory: one chunk at a time."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return AssetHash(digest.digest()), size
