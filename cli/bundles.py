@@ -24,7 +24,7 @@ from ledger import export_bundle, parse_disclosures
 def export(obj: Context, work_prefix: str, out: Path, as_key: str, disclose: tuple[str, ...], disclose_all: bool,
            assets_from: Path | None, as_json: bool) -> None:
     """Write a self-contained evidence bundle for one work."""
-    with obj.ledger() as book:
+    with obj.readonly_ledger() as book:
         work_id = book.resolve_work(work_prefix)
         request = parse_disclosures(book, disclose, disclose_all)
         result = export_bundle(book, work_id, obj.signer(as_key), out, disclose=request, assets_from=assets_from)

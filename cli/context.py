@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ledger import KeyStore, Ledger, Signer
+from verifier import UsageError, read_regular_file
 
 PROG = "provenote"
 
@@ -27,6 +28,19 @@ class CliError(click.ClickException):
 
 def fail(message: str) -> CliError:
     return CliError(message)
+
+
+def read_text_file(path: Path, what: str, *, limit: int) -> str:
+    """A small UTF-8 text file given on the command line; never blocks on a FIFO or a device.
+    Raises CliError (exit 2) with one line naming the option and the file."""
+    try:
+        data = read_regular_file(path, limit=limit, what=what)
+    except UsageError as e:
+        raise fail(str(e)) from e
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise fail(f"{what} {path}: not UTF-8 text") from e
 
 
 def default_keys_dir() -> Path:
@@ -47,16 +61,17 @@ class Context:
 
     def passphrase(self, *, confirm: bool = False) -> str:
         if self.passphrase_file is not None:
-            try:
-                return self.passphrase_file.read_text().rstrip("\r\n")
-            except OSError as e:
-                raise fail(f"cannot read --passphrase-file {self.passphrase_file}: {e.strerror}") from e
+            return read_text_file(self.passphrase_file, "--passphrase-file", limit=4096).rstrip("\r\n")
         value = os.environ.get("PROVENOTE_PASSPHRASE")
         if value is not None:
             return value
         if not sys.stdin.isatty():
             raise fail("no passphrase: set PROVENOTE_PASSPHRASE or use --passphrase-file")
         return str(click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True))
+
+    def readonly_ledger(self) -> Ledger:
+        """The ledger opened read-only (log, check, export, work list): nothing can be written."""
+        return Ledger.open(self.ledger_dir, readonly=True)
 
     def signer(self, name: str) -> Signer:
         if name not in self._signers:

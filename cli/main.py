@@ -7,8 +7,11 @@ unreadable input. Errors are one line on stderr: ``provenote: error: …``.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import lmdb
@@ -17,6 +20,7 @@ from cli import bundles, demo, keys, reading, record, works
 from cli.context import PROG, Context, default_keys_dir, emit_json, json_option, pass_ctx
 from ledger import Ledger
 from verifier.format import ProvenoteError, VerificationFailure
+from verifier.render import inert
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -59,25 +63,35 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one line and an exit code."""
     try:
         code = app.main(args=argv, prog_name=PROG, standalone_mode=False)
+        sys.stdout.flush()
     except click.exceptions.Abort:
-        click.echo(f"{PROG}: error: aborted", err=True)
-        sys.exit(2)
+        _error("aborted")
     except click.ClickException as e:
-        click.echo(f"{PROG}: error: {e.format_message()}", err=True)
-        sys.exit(2)
+        _error(e.format_message())
     except VerificationFailure as e:
-        click.echo(f"{PROG}: error: {e.code}: {e.message}", err=True)
-        sys.exit(2)
+        _error(f"{e.code}: {e.message}")
     except ProvenoteError as e:
-        click.echo(f"{PROG}: error: {e}", err=True)
-        sys.exit(2)
+        _error(str(e))
     except lmdb.Error as e:
-        click.echo(f"{PROG}: error: ledger storage: {e}", err=True)
-        sys.exit(2)
+        _error(f"ledger storage: {_no_space(str(e))}")
     except OSError as e:
-        click.echo(f"{PROG}: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
-        sys.exit(2)
+        if e.errno == errno.ENOSPC:
+            _error(f"no space left on device{f': {e.filename}' if e.filename else ''}")
+        _error(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
     except KeyboardInterrupt:
-        click.echo(f"{PROG}: error: interrupted", err=True)
-        sys.exit(2)
+        _error("interrupted")
+    except BrokenPipeError:
+        # The reader went away (``provenote log W | head``): end quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error(message: str) -> NoReturn:
+    """One line on stderr, made inert (it may quote untrusted input), and exit 2."""
+    click.echo(f"{PROG}: error: {inert(message)}", err=True)
+    sys.exit(2)
+
+
+def _no_space(message: str) -> str:
+    return "no space left on device" if "No space left" in message or "MDB_MAP_FULL" in message else message

@@ -17,7 +17,7 @@ from verifier.format import VerificationFailure, format_time
 def log(obj: Context, work_prefix: str, as_json: bool) -> None:
     """Show a work's chain in order."""
     names = {i.public_key: i.name for i in obj.keys.list()} if obj.keys_dir.is_dir() else {}
-    with obj.ledger() as book:
+    with obj.readonly_ledger() as book:
         work_id = book.resolve_work(work_prefix)
         rows: list[dict[str, Any]] = []
         for stored in book.chain(work_id):
@@ -42,7 +42,7 @@ def log(obj: Context, work_prefix: str, as_json: bool) -> None:
 @pass_ctx
 def check(obj: Context, as_json: bool) -> None:
     """Re-verify every chain in the ledger: encoding, hashes, links, signatures."""
-    with obj.ledger() as book:
+    with obj.readonly_ledger() as book:
         try:
             works, events = book.check()
         except VerificationFailure as e:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cli.context import Context, emit_json, fail, pass_ctx
+from cli.context import Context, emit_json, fail, pass_ctx, read_text_file
 from ledger import (
     DraftBuilder,
     EventDraft,
     Ledger,
     LedgerError,
-    load_json_event,
+    parse_json_event,
     parse_params,
     parse_segment,
     parse_time,
@@ -81,10 +80,7 @@ def record_generation(obj: Context, work_prefix: str, as_key: str, occurred: str
     if (prompt is None) == (prompt_file is None):
         raise fail("give exactly one of --prompt and --prompt-file")
     if prompt_file is not None:
-        try:
-            prompt = prompt_file.read_text()
-        except (OSError, UnicodeDecodeError) as e:
-            raise fail(f"cannot read --prompt-file {prompt_file}: {e}") from e
+        prompt = read_text_file(prompt_file, "--prompt-file", limit=1 << 20)
 
     def build(b: DraftBuilder, _: Ledger) -> list[EventDraft]:
         body: dict[str, Any] = {"model": model, "outputs": b.assets(outputs)}
@@ -277,6 +273,9 @@ def record_attestation(obj: Context, work_prefix: str, as_key: str, occurred: st
     _append(obj, work_prefix, as_key, duration, as_json, build)
 
 
+MAX_JSON_FILE = 256 << 20  # a JSON event file or a batch: 256 MiB at most
+
+
 @record.command("event")
 @record_options
 @click.option("--file", "event_file", required=True, type=click.Path(path_type=Path),
@@ -285,7 +284,7 @@ def record_attestation(obj: Context, work_prefix: str, as_key: str, occurred: st
 def record_event(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                  duration: float | None, as_json: bool, event_file: Path) -> None:
     """Any event type as JSON: {"type": T, "body": {...}, "occurred": ISO-8601?}."""
-    document = load_json_event(event_file)
+    document = parse_json_event(read_text_file(event_file, "--file", limit=MAX_JSON_FILE), str(event_file))
     if occurred and isinstance(document, dict):
         document = {**document, "occurred": occurred}
     _append(obj, work_prefix, as_key, duration, as_json,
@@ -300,12 +299,7 @@ def record_event(obj: Context, work_prefix: str, as_key: str, occurred: str | No
 def record_batch(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                  duration: float | None, as_json: bool, batch_file: Path) -> None:
     """Many JSON events, one a line, appended in one transaction: all or nothing."""
-    try:
-        lines = batch_file.read_text().splitlines()
-    except FileNotFoundError as e:
-        raise fail(f"file not found: {batch_file}") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise fail(f"cannot read {batch_file}: {e}") from e
+    lines = read_text_file(batch_file, "--file", limit=MAX_JSON_FILE).splitlines()
 
     def build(b: DraftBuilder, _: Ledger) -> list[EventDraft]:
         drafts = []
@@ -314,9 +308,9 @@ def record_batch(obj: Context, work_prefix: str, as_key: str, occurred: str | No
                 continue
             where = f"{batch_file} line {number}"
             try:
-                document = json.loads(line)
-            except ValueError as e:
-                raise fail(f"{where}: invalid JSON ({e})") from e
+                document = parse_json_event(line, where)
+            except LedgerError as e:
+                raise fail(str(e)) from e
             if occurred and isinstance(document, dict) and "occurred" not in document:
                 document["occurred"] = occurred
             try:

@@ -39,7 +39,7 @@ def work_new(obj: Context, title: str, as_key: str, isrc: str | None, iswc: str 
 @pass_ctx
 def work_list(obj: Context, as_json: bool) -> None:
     """List the works in the ledger."""
-    with obj.ledger() as book:
+    with obj.readonly_ledger() as book:
         works = book.works()
     if as_json:
         emit_json([{"work": w.work, "title": w.title, "events": w.events, "head": w.head,

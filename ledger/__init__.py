@@ -12,7 +12,7 @@ verifier share one definition of every rule. Public surface::
 """
 
 from ledger._assets import AssetError, describe_file, sha256_file
-from ledger._drafts import DraftBuilder, load_json_event, parse_params, parse_segment, parse_time
+from ledger._drafts import DraftBuilder, parse_json_event, parse_params, parse_segment, parse_time
 from ledger._export import DisclosureRequest, ExportResult, export_bundle, parse_disclosures
 from ledger._keystore import KeyStore, KeyStoreError, PublicKeyInfo, Signer
 from ledger._store import (
@@ -28,8 +28,29 @@ from ledger._store import (
 )
 
 __all__ = [
-    "Appended", "AssetError", "DisclosureRequest", "DraftBuilder", "EventDraft", "ExportResult", "Head", "KeyStore",
-    "KeyStoreError", "Ledger", "LedgerError", "PublicKeyInfo", "Signer", "Snapshot", "StoredEvent", "WorkInfo",
-    "describe_file", "export_bundle", "load_json_event", "parse_disclosures", "parse_params", "parse_segment",
-    "parse_time", "sha256_file", "sign_event",
+    "Appended",
+    "AssetError",
+    "DisclosureRequest",
+    "DraftBuilder",
+    "EventDraft",
+    "ExportResult",
+    "Head",
+    "KeyStore",
+    "KeyStoreError",
+    "Ledger",
+    "LedgerError",
+    "PublicKeyInfo",
+    "Signer",
+    "Snapshot",
+    "StoredEvent",
+    "WorkInfo",
+    "describe_file",
+    "export_bundle",
+    "parse_disclosures",
+    "parse_json_event",
+    "parse_params",
+    "parse_segment",
+    "parse_time",
+    "sha256_file",
+    "sign_event",
 ]

@@ -7,7 +7,10 @@ duration comes from STREAMINFO. Any other file takes a duration given by the cal
 
 from __future__ import annotations
 
+import math
 import mimetypes
+import os
+import stat
 import struct
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -15,6 +18,7 @@ from typing import Any, BinaryIO
 from verifier.format import UsageError, asset_digest
 
 _BLOCK = 1 << 20
+MAX_DURATION_SECONDS = 10 * 24 * 3600  # ten days: longer is a slip, not a recording
 
 
 class AssetError(UsageError):
@@ -101,8 +105,17 @@ def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[
         AssetError: if the file is missing, unreadable, or a WAV file is malformed.
     """
     try:
-        digest, size = sha256_file(path)
-        with path.open("rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO never blocks here
+    except FileNotFoundError as e:
+        raise AssetError(f"file not found: {path}") from e
+    except OSError as e:
+        raise AssetError(f"cannot open {path}: {e.strerror}") from e
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise AssetError(f"{path} is not a regular file")
+            digest, size = asset_digest(iter(lambda: handle.read(_BLOCK), b""))
+            handle.seek(0)
             head = handle.read(16)
             handle.seek(0)
             media_type = _sniff(head, path.name)
@@ -111,15 +124,11 @@ def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[
                 duration_ms = _wav_duration_ms(handle)
             elif media_type == "audio/flac":
                 duration_ms = _flac_duration_ms(handle)
-    except FileNotFoundError as e:
-        raise AssetError(f"file not found: {path}") from e
-    except IsADirectoryError as e:
-        raise AssetError(f"{path} is a directory, not a file") from e
     except (OSError, struct.error) as e:
         raise AssetError(f"cannot read {path}: {e}") from e
     if duration_ms is None and duration_seconds is not None:
-        if duration_seconds < 0:
-            raise AssetError("--duration must not be negative")
+        if not math.isfinite(duration_seconds) or not 0 <= duration_seconds <= MAX_DURATION_SECONDS:
+            raise AssetError(f"--duration must be a number of seconds from 0 to {MAX_DURATION_SECONDS}")
         duration_ms = round(duration_seconds * 1000)
     ref: dict[str, Any] = {"sha256": digest, "size": size, "media_type": media_type,
                            "name": path.name}

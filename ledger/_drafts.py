@@ -8,13 +8,20 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ledger._assets import describe_file
 from ledger._store import EventDraft, Ledger, LedgerError
-from verifier.format import EVENT_TYPES, GENESIS_TYPE, SchemaError, default_source_type, lineage_source_type
+from verifier.format import (
+    EVENT_TYPES,
+    GENESIS_TYPE,
+    MAX_TIME,
+    SchemaError,
+    default_source_type,
+    lineage_source_type,
+)
 
 
 def parse_time(text: str) -> int:
@@ -25,7 +32,11 @@ def parse_time(text: str) -> int:
         raise LedgerError(f"invalid time {text!r}: use ISO 8601, e.g. 2026-11-20T14:30:00+08:00") from e
     if moment.tzinfo is None:
         raise LedgerError(f"time {text!r} has no time zone: add Z or an offset such as +08:00")
-    return int(moment.timestamp() * 1_000_000)
+    since_epoch = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    microseconds = (since_epoch.days * 86_400 + since_epoch.seconds) * 1_000_000 + since_epoch.microseconds
+    if not 0 <= microseconds <= MAX_TIME:
+        raise LedgerError(f"time {text!r} is outside what the format records (1970-01-01 to 9999-12-31, UTC)")
+    return microseconds
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -173,10 +184,12 @@ def _reject_floats_in_ints(value: Any) -> Any:
     return value
 
 
-def load_json_event(path: Path) -> Any:
+def parse_json_event(text: str, where: str) -> Any:
+    """One JSON event document. Raises LedgerError for invalid JSON, including nesting too deep
+    for the parser."""
     try:
-        return json.loads(path.read_text())
-    except FileNotFoundError as e:
-        raise LedgerError(f"file not found: {path}") from e
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise LedgerError(f"{path} is not valid JSON: {e}") from e
+        return json.loads(text)
+    except RecursionError as e:
+        raise LedgerError(f"{where}: JSON nested too deeply") from e
+    except ValueError as e:
+        raise LedgerError(f"{where}: invalid JSON ({e})") from e

@@ -21,6 +21,8 @@ from verifier.format import (
     EVENT_TYPES,
     FORMAT_VERSION,
     GENESIS_TYPE,
+    MAX_ENVELOPE_SIZE,
+    MAX_TIME,
     SALT_SIZE,
     ChainChecker,
     Code,
@@ -31,6 +33,7 @@ from verifier.format import (
     UsageError,
     VerificationFailure,
     WorkId,
+    check_text,
     commitment,
     decode_cbor,
     default_source_type,
@@ -85,8 +88,12 @@ class EventDraft:
         if unknown:
             raise LedgerError(f"{sorted(unknown)} are not private fields of {self.type}")
         for name, value in self.private.items():
-            if type(value) is not str or not value:
-                raise LedgerError(f"private field {name} must be non-empty text")
+            try:  # a disclosure must pass V7.2 too: text of at most L7
+                check_text(name, value)
+            except SchemaError as e:
+                raise LedgerError(f"private field {e}") from e
+        if self.occurred is not None and (type(self.occurred) is not int or not 0 <= self.occurred <= MAX_TIME):
+            raise LedgerError("occurred must lie between 1970-01-01 and 9999-12-31 (UTC)")
 
 
 @dataclass(frozen=True)
@@ -138,10 +145,16 @@ def now_us() -> int:
 class Ledger:
     """An open ledger. Use :meth:`init` once, then :meth:`open`; close with :meth:`close`."""
 
-    def __init__(self, env: lmdb.Environment, path: Path) -> None:
+    def __init__(self, env: lmdb.Environment, path: Path, *, readonly: bool = False) -> None:
         self._env = env
         self.path = path
-        self._db = {name.decode(): env.open_db(name) for name in _TABLES}
+        self.readonly = readonly
+        self._db: dict[str, Any] = {}
+        for name in _TABLES:
+            try:
+                self._db[name.decode()] = env.open_db(name, create=not readonly)
+            except lmdb.NotFoundError:  # a table a read-only open does not need (an older ledger's)
+                continue
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -159,12 +172,16 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
-        """Open an initialised ledger. Raises LedgerError if there is none or it is another format."""
-        if not (path / "data.mdb").is_file():
+    def open(cls, path: Path, *, readonly: bool = False) -> Ledger:
+        """Open an initialised ledger; ``readonly`` for commands that only read (nothing can be
+        written, not even the lineage table an older ledger lacks).
+
+        Raises LedgerError if there is none, it is another format, or it cannot be opened.
+        """
+        if not (path / "data.mdb").is_file() or (path / "data.mdb").stat().st_size == 0:
             raise LedgerError(f"no ledger in {path}: run 'provenote init' first (or set --ledger)")
         try:
-            ledger = cls(cls._open_env(path), path)
+            ledger = cls(cls._open_env(path, readonly=readonly), path, readonly=readonly)
         except lmdb.Error as e:
             raise LedgerError(f"cannot open the ledger in {path}: {e}") from e
         with ledger._env.begin() as txn:
@@ -172,7 +189,8 @@ class Ledger:
         if version != str(FORMAT_VERSION).encode():
             ledger.close()
             raise LedgerError(f"{path} is not a provenote v{FORMAT_VERSION} ledger")
-        ledger._build_lineage()
+        if not readonly:
+            ledger._build_lineage()
         return ledger
 
     def _build_lineage(self) -> None:
@@ -190,9 +208,9 @@ class Ledger:
             txn.put(_META_LINEAGE, b"1", db=self._db["meta"])
 
     @staticmethod
-    def _open_env(path: Path) -> lmdb.Environment:
+    def _open_env(path: Path, *, readonly: bool = False) -> lmdb.Environment:
         return lmdb.open(str(path), map_size=MAP_SIZE, max_dbs=len(_TABLES), subdir=True,
-                         sync=True, metasync=True, mode=0o600)
+                         sync=True, metasync=True, mode=0o600, readonly=readonly, create=False)
 
     def close(self) -> None:
         self._env.close()
@@ -268,7 +286,11 @@ class Ledger:
                                            signer.info.public_key, body, commitments)
                 except SchemaError as e:  # bad input from the caller: nothing is written
                     raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
-                envelope = sign1(protected, payload.encode(), signer.sign)
+                payload_bytes = payload.encode()
+                if len(payload_bytes) + len(protected) + 80 > MAX_ENVELOPE_SIZE:  # L2, before signing
+                    raise LedgerError(f"invalid {draft.type} event{where}: its envelope would be over "
+                                      f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
+                envelope = sign1(protected, payload_bytes, signer.sign)
                 digest = event_hash(envelope)
                 self._write(txn, work, payload, envelope, digest, disclosures)
                 head = Head(payload.seq, digest, recorded)

@@ -14,6 +14,7 @@ Runtime dependencies: ``cryptography`` and ``cbor2`` only. This package never im
 ``ledger``, ``cli``, ``lmdb`` or ``click`` (a test enforces it).
 """
 
+from verifier._files import read_regular_file
 from verifier._report import SPEC_VERSION, STEPS, VERIFIER_VERSION, Policy, Report, SignerReport
 from verifier._run import verify_bundle
 from verifier.format import (
@@ -30,5 +31,5 @@ from verifier.format import (
 __all__ = [
     "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "Finding", "MalformedBundle", "Policy",
     "ProvenoteError", "Report", "SignerReport", "UntrustedDataError", "UsageError", "VerificationFailure",
-    "verify_bundle",
+    "read_regular_file", "verify_bundle",
 ]

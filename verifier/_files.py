@@ -4,10 +4,11 @@ verifier has; the writer (ledger/) uses them too."""
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection
 from pathlib import Path
 
-from verifier.format import asset_digest
+from verifier.format import UsageError, asset_digest
 
 _BLOCK = 1 << 20
 
@@ -34,3 +35,29 @@ def scan_by_hash(directory: Path, sizes: Collection[int]) -> tuple[dict[bytes, P
             except OSError:
                 continue
     return by_hash, by_name
+
+
+def read_regular_file(path: Path, *, limit: int, what: str) -> bytes:
+    """The bytes of a small regular file. Never blocks on a FIFO or a device (the file is opened
+    non-blocking and must be a regular file) and never reads more than ``limit`` + 1 bytes.
+
+    Raises:
+        UsageError: naming ``what`` and the path: missing, not a regular file, unreadable, or
+            larger than ``limit`` bytes.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError as e:
+        raise UsageError(f"{what} {path}: file not found") from e
+    except OSError as e:
+        raise UsageError(f"{what} {path}: cannot open: {e.strerror}") from e
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"{what} {path}: not a regular file")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as e:
+            raise UsageError(f"{what} {path}: cannot read: {e.strerror}") from e
+    if len(data) > limit:
+        raise UsageError(f"{what} {path}: larger than {limit} bytes")
+    return data

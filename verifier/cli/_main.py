@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from verifier import Policy, Report, UsageError, verify_bundle
+from verifier import Policy, Report, UsageError, read_regular_file, verify_bundle
 from verifier.format import PUBLIC_KEY_SIZE
-from verifier.render import render_text
+from verifier.render import inert, render_text
 
 PROG = "provenote"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
-        sys.stderr.write(f"{PROG}: error: {message} (see provenote-verify --help)\n")
+        _error(f"{message} (see provenote-verify --help)")
         raise SystemExit(2)
 
 
@@ -30,11 +32,9 @@ def load_trusted_key(path: Path) -> bytes:
     """A trusted public key from a PEM file (``provenote key export``), the JSON of
     ``key export --json``, or 64 hex characters. Raises UsageError."""
     try:
-        text = path.read_text().strip()
-    except FileNotFoundError as e:
-        raise UsageError(f"--trust {path}: file not found") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"--trust {path}: cannot read: {e}") from e
+        text = read_regular_file(path, limit=64 << 10, what="--trust").decode("utf-8").strip()
+    except UnicodeDecodeError as e:
+        raise UsageError(f"--trust {path}: not UTF-8 text (PEM, JSON or hex expected)") from e
     if text.startswith("-----BEGIN"):
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -87,21 +87,26 @@ def run(argv: Sequence[str] | None = None) -> int:
         trusted = [load_trusted_key(p) for p in args.trust] if args.trust else None
         if args.assets is not None and not args.assets.is_dir():
             raise UsageError(f"--assets {args.assets} is not a directory")
-        if not args.bundle.is_file():
+        if not args.bundle.exists():
             raise UsageError(f"bundle not found: {args.bundle}")
+        if not args.bundle.is_file():
+            raise UsageError(f"{args.bundle} is not a regular file")
         policy = Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs)
         report = verify_bundle(args.bundle, policy)
     except UsageError as e:
-        sys.stderr.write(f"{PROG}: error: {e}\n")
+        _error(str(e))
         return 2
     except OSError as e:
-        sys.stderr.write(f"{PROG}: error: cannot read {args.bundle}: {e.strerror or e}\n")
+        _error(f"cannot read {args.bundle}: {e.strerror or e}")
         return 2
     if args.report is not None:
         try:
             write_report(report, args.report, args.lang)
+        except UsageError as e:
+            _error(str(e))
+            return 2
         except OSError as e:
-            sys.stderr.write(f"{PROG}: error: cannot write {args.report}: {e.strerror or e}\n")
+            _error(f"cannot write {args.report}: {e.strerror or e}")
             return 2
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -109,23 +114,45 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(render_text(report))
     if report.fatal is not None:
         fatal = report.fatal
-        sys.stderr.write(f"{PROG}: error: {args.bundle}: {fatal.code}: {fatal.message}\n")
+        _error(f"{args.bundle}: {fatal.code}: {fatal.message}")
     return report.exit_code
 
 
+def _error(message: str) -> None:
+    """One line on stderr, made inert: it may quote untrusted input."""
+    sys.stderr.write(f"{PROG}: error: {inert(message)}\n")
+
+
 def write_report(report: Report, out: Path, lang: str) -> None:
-    """Write the HTML report atomically (a temporary file, then a rename)."""
+    """Write the HTML report atomically: a temporary file beside it, then a rename. Refuses to
+    replace anything but a regular file (a FIFO, a device, a folder, a symbolic link).
+
+    Raises: UsageError for such a target; OSError when writing fails (nothing is left behind).
+    """
     from verifier.render import render_html
 
-    temp = out.with_name(f".{out.name}.tmp")
-    temp.write_text(render_html(report, lang), encoding="utf-8")
-    temp.replace(out)
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise UsageError(f"--report {out}: not a regular file; give a new file name")
+    fd, temp = tempfile.mkstemp(prefix=f".provenote-report-{os.getpid()}-", suffix=".tmp", dir=out.parent or None)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_html(report, lang))
+        os.chmod(temp, 0o644)
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
+        sys.stdout.flush()
     except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: error: interrupted\n")
+        _error("interrupted")
         code = 2
+    except BrokenPipeError:
+        # The reader went away (``provenote-verify x.bundle | head -1``): end quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     raise SystemExit(code)

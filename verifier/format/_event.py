@@ -322,9 +322,9 @@ def disclosure_parts(disclosure: Any, seq: int) -> tuple[bytes, str, str]:
     """
     if (type(disclosure) is not list or len(disclosure) != 3 or type(disclosure[0]) is not bytes
             or len(disclosure[0]) != SALT_SIZE or type(disclosure[1]) is not str
-            or type(disclosure[2]) is not str or len(disclosure[2]) > MAX_TEXT):
+            or type(disclosure[2]) is not str or not disclosure[2] or len(disclosure[2]) > MAX_TEXT):
         raise VerificationFailure(Code.DISCLOSURE_MALFORMED,
-                                  f"a disclosure is [salt(16), field, text of at most {MAX_TEXT} characters]",
+                                  f"a disclosure is [salt(16), field, non-empty text of at most {MAX_TEXT} characters]",
                                   event=seq)
     return disclosure[0], disclosure[1], disclosure[2]
 

@@ -45,9 +45,22 @@ MAX_LIST = 4_096  # items in any list of a body (limit L8)
 Validator = Callable[[str, Any], None]
 
 
-def _text(name: str, value: Any) -> None:
+def check_text(name: str, value: Any) -> None:
+    """A text field (L7): a non-empty string of at most :data:`MAX_TEXT` code points, each a
+    Unicode scalar value (no lone surrogates, which UTF-8 cannot carry).
+
+    Raises: SchemaError naming the field.
+    """
     if type(value) is not str or not value or len(value) > MAX_TEXT:
         raise SchemaError(f"{name} must be non-empty text of at most {MAX_TEXT} characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise SchemaError(f"{name} is not valid Unicode text (a lone surrogate)") from e
+
+
+_text = check_text
 
 
 _U64_MAX = 2**64 - 1
@@ -124,7 +137,7 @@ def _params(name: str, value: Any) -> None:
 
 
 def _segment(name: str, value: Any) -> None:
-    if (type(value) is not list or len(value) != 2 or any(type(v) is not int or v < 0 for v in value)
+    if (type(value) is not list or len(value) != 2 or any(type(v) is not int or not 0 <= v <= _U64_MAX for v in value)
             or value[0] >= value[1]):
         raise SchemaError(f"{name} must be [start_ms, end_ms] with 0 <= start < end")
 

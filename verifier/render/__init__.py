@@ -2,6 +2,6 @@
 zh) a lawyer can read and print. Pure: a :class:`verifier.Report` in, a string out."""
 
 from verifier.render._html import render_html
-from verifier.render._text import render_text
+from verifier.render._text import inert, render_text
 
-__all__ = ["render_html", "render_text"]
+__all__ = ["inert", "render_html", "render_text"]

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from verifier import Report
 from verifier.format import format_time, key_id
 
+#: Unicode categories that can move the cursor, clear or recolour a terminal, reorder text
+#: (bidi controls are Cf) or split a line: control, format, surrogate, line and paragraph separators.
+_ACTIVE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def inert(text: str) -> str:
+    """``text`` safe to print on a terminal: every control, format (bidi overrides included),
+    surrogate and separator character written as a visible escape (``\x1b``, ``\u202e``).
+    Untrusted text — titles, names, roles, disclosed values, messages quoting input — goes
+    through here before it reaches a terminal."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _ACTIVE:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
 
 def render_text(report: Report) -> str:
-    """A short verdict: valid / trusted apart, the work, signers, errors, the profile's summary."""
+    """A short verdict: valid / trusted apart, the work, signers, errors, the profile's summary.
+    Every string that came from the bundle is made :func:`inert`."""
+    return "\n".join(inert(line) for line in _lines(report))
+
+
+def _lines(report: Report) -> list[str]:
     lines = []
     if not report.readable:
         lines.append("UNREADABLE — this is not a bundle that can be verified")
@@ -49,4 +77,4 @@ def render_text(report: Report) -> str:
             shares = ", ".join(f"{name.replace('_', '-')} {value * 100:.1f}%" for name, value in profile.shares.items())
             lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
         lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
-    return "\n".join(lines)
+    return lines
