@@ -189,7 +189,7 @@ def run_demo(folder: Path) -> DemoResult:
     trust = folder / "trust"
     trust.mkdir(exist_ok=True)
     trust_files = []
-    for name in ("mei", "jun", "cuegen-logs"):
+    for name in ("mei", "jun", "cuegen-logs", "legal"):
         path = trust / f"{name}.pem"
         path.write_text(signers[name].info.pem())
         trust_files.append(path)
@@ -217,7 +217,7 @@ def demo(folder: Path, as_json: bool) -> None:
         click.echo(f"  {step}")
     click.echo(f"\nexported {result.bundle.path} ({result.bundle.size} bytes, {result.bundle.events} events, "
                f"prompt disclosed, {result.bundle.assets_embedded} audio files embedded)")
-    click.echo("verified it offline, trusting mei, jun and cuegen-logs:\n")
+    click.echo("verified it offline, trusting mei, jun, cuegen-logs and the exporter legal:\n")
     click.echo("  " + render_text(report).replace("\n", "\n  "))
     click.echo(f"\nreport for a court: {reports['en']} (Chinese: {reports['zh']}); open it in a browser")
     trust = " ".join(f"--trust {p}" for p in result.trust_files)

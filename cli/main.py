@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -61,6 +62,7 @@ app.add_command(demo.demo)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one line and an exit code."""
+    signal.signal(signal.SIGTERM, _terminated)  # unwind like an interrupt: temporary files are removed
     try:
         code = app.main(args=argv, prog_name=PROG, standalone_mode=False)
         sys.stdout.flush()
@@ -85,6 +87,10 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _error(message: str) -> NoReturn:

@@ -8,6 +8,7 @@ import click
 
 from cli.context import PROG, Context, emit_json, json_option, pass_ctx
 from verifier.format import VerificationFailure, format_time
+from verifier.render import inert
 
 
 @click.command()
@@ -33,8 +34,8 @@ def log(obj: Context, work_prefix: str, as_json: bool) -> None:
     for row in rows:
         who = row["signer_name"] or row["signer"].hex()[:16]
         private = f"  private: {', '.join(row['private_fields'])}" if row["private_fields"] else ""
-        click.echo(f"#{row['seq']:<4} {row['time']}  {row['type']:15} {row['hash'].hex()[:16]}  "
-                   f"by {who}{private}")
+        click.echo(inert(f"#{row['seq']:<4} {row['time']}  {row['type']:15} {row['hash'].hex()[:16]}  "
+                         f"by {who}{private}"))
 
 
 @click.command()
@@ -49,9 +50,9 @@ def check(obj: Context, as_json: bool) -> None:
             if as_json:
                 emit_json({"valid": False, "works": None, "events": None,
                            "error": {"code": e.code, "event": e.event, "message": e.message}})
-            click.echo(f"{PROG}: error: check failed: {e.code}: {e.message}", err=True)
+            click.echo(inert(f"{PROG}: error: check failed: {e.code}: {e.message}"), err=True)
             raise SystemExit(1) from e
     if as_json:
         emit_json({"valid": True, "works": works, "events": events, "error": None})
     else:
-        click.echo(f"ok: {works} works, {events} events verified")
+        click.echo(f"ok: {works} work{'' if works == 1 else 's'}, {events} event{'' if events == 1 else 's'} verified")

@@ -7,6 +7,7 @@ import click
 from cli.context import Context, emit_json, json_option, pass_ctx
 from ledger import parse_time
 from verifier.format import format_time
+from verifier.render import inert
 
 
 @click.group()
@@ -31,7 +32,7 @@ def work_new(obj: Context, title: str, as_key: str, isrc: str | None, iswc: str 
     if as_json:
         emit_json({"work": result.work, "event": result.hash})
     else:
-        click.echo(f"work {result.work.hex()}  {title}")
+        click.echo(inert(f"work {result.work.hex()}  {title}"))
 
 
 @work.command("list")
@@ -46,4 +47,4 @@ def work_list(obj: Context, as_json: bool) -> None:
                     "created": format_time(w.created)} for w in works])
         return
     for w in works:
-        click.echo(f"{w.work.hex()}  {w.events:6} events  {w.title}")
+        click.echo(inert(f"{w.work.hex()}  {w.events:6} event{'' if w.events == 1 else 's'}  {w.title}"))

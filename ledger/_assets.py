@@ -92,8 +92,26 @@ def _sniff(head: bytes, name: str) -> str:
 
 def sha256_file(path: Path) -> tuple[bytes, int]:
     """Stream a file once: its asset hash and size (verifier.format.asset_digest)."""
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         return asset_digest(iter(lambda: handle.read(_BLOCK), b""))
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading without ever blocking: a FIFO or a device is refused
+    (it is opened non-blocking, then checked), as is a folder.
+
+    Raises: AssetError (missing, not a regular file, cannot be opened).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError as e:
+        raise AssetError(f"file not found: {path}") from e
+    except OSError as e:
+        raise AssetError(f"cannot open {path}: {e.strerror}") from e
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise AssetError(f"{path} is not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[str, Any]:
@@ -105,15 +123,7 @@ def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[
         AssetError: if the file is missing, unreadable, or a WAV file is malformed.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO never blocks here
-    except FileNotFoundError as e:
-        raise AssetError(f"file not found: {path}") from e
-    except OSError as e:
-        raise AssetError(f"cannot open {path}: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise AssetError(f"{path} is not a regular file")
+        with open_regular(path) as handle:
             digest, size = asset_digest(iter(lambda: handle.read(_BLOCK), b""))
             handle.seek(0)
             head = handle.read(16)

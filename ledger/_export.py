@@ -7,17 +7,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger._assets import sha256_file
+from ledger._assets import open_regular, sha256_file
 from ledger._keystore import Signer
 from ledger._store import Ledger, LedgerError
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
     PRIVATE_FIELDS,
+    AssetRecordHead,
     EventHash,
     TrailerClaims,
     WorkId,
@@ -96,7 +97,9 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         cards = {key_id(pk): view.key_card(pk) for pk in signers}
         cards.setdefault(key_id(exporter.info.public_key), exporter.key_card())
         found = _find_assets(assets_from, assets) if assets_from is not None else {}
-        fd, temp_name = tempfile.mkstemp(prefix=".bundle-", dir=out.parent)
+        _check_target(out)
+        _sweep_stale_temp_files(out.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=out.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 def emit(item: bytes, *, in_digest: bool = True) -> None:
@@ -121,8 +124,7 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
                     emit(frame(["event", stored.envelope, wanted]))
                     events += 1
                 for asset_hash in sorted(found):
-                    path = found[asset_hash]
-                    emit(frame(["asset", asset_hash, assets[asset_hash]["media_type"], path.read_bytes()]))
+                    _emit_asset(emit, found[asset_hash], asset_hash, assets[asset_hash])
                 claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(found),
                                        digest.digest())
                 emit(frame(["trailer", claims.sign(exporter.info.public_key, exporter.sign)]), in_digest=False)
@@ -135,6 +137,51 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
             raise
     return ExportResult(out, events, len(cards), disclosed, len(found), len(assets) - len(found),
                         whole.digest(), out.stat().st_size)
+
+
+TEMP_PREFIX = ".provenote-export-"  # then the writing process's id: a dead writer's file is stale
+
+
+def _check_target(out: Path) -> None:
+    """``-o`` names a new file or a regular file to replace — never a link, a FIFO, a device or a
+    folder (the rename would replace the link itself, or what it stands for)."""
+    if out.is_symlink():
+        raise LedgerError(f"-o {out} is a symbolic link: give the path of a regular file")
+    if out.exists() and not out.is_file():
+        raise LedgerError(f"-o {out} is not a regular file")
+
+
+def _sweep_stale_temp_files(folder: Path) -> None:
+    """Remove temporary files that an export killed outright (SIGKILL, a crash) left behind:
+    those whose writing process no longer exists."""
+    for stale in folder.glob(f"{TEMP_PREFIX}*.tmp"):
+        pid_text = stale.name[len(TEMP_PREFIX):].partition("-")[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
+        except OSError:
+            continue  # alive (another user's process): leave it
+
+
+def _emit_asset(emit: Callable[..., None], path: Path, digest: bytes, reference: dict[str, Any]) -> None:
+    """An asset record, its bytes streamed from the file in blocks; the file must still hash to
+    what the events name (it may have changed since it was found)."""
+    head = AssetRecordHead.build(digest, reference["media_type"], reference["size"])
+    emit(head.item_head() + head.encoded)
+    check = hashlib.sha256()
+    size = 0
+    with open_regular(path) as handle:
+        while block := handle.read(1 << 20):
+            size += len(block)
+            if size > head.size:
+                break
+            check.update(block)
+            emit(block)
+    if size != head.size or check.digest() != digest:
+        raise LedgerError(f"{path} changed while it was being exported; export again")
 
 
 def _find_assets(directory: Path, wanted: dict[bytes, dict[str, Any]]) -> dict[bytes, Path]:

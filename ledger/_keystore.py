@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger._assets import AssetError, open_regular
 from verifier.format import KeyCard, KeyId, UsageError, encode_cbor, is_key_name, is_key_role, key_id
 
 KEY_FILE_FORMAT = "provenote-key/1"
@@ -27,6 +28,11 @@ SCRYPT_N = 2**17  # spec/keys.md: N = 2^17, r = 8, p = 1 (128 MiB, about 0.4 s h
 SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_SCRYPT_N = 2**17  # files asking for less are refused (fail closed)
+#: Files asking for more are refused too: a tampered file could otherwise make an unlock take
+#: hours or all the memory (scrypt's cost grows with n, r and p).
+MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P = 2**20, 32, 16
+MIN_PASSPHRASE = 12  # characters, for a new key (spec/keys.md)
+MAX_KEY_FILE = 64 << 10
 _AAD_PREFIX = b"provenote/v1/key-file\x00"
 
 
@@ -103,8 +109,9 @@ class KeyStore:
         """
         if not is_key_role(role):
             raise KeyStoreError(f"invalid role {role!r}: lowercase letters, digits and '-'")
-        if not passphrase:
-            raise KeyStoreError("the passphrase must not be empty")
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise KeyStoreError(f"a new key's passphrase has at least {MIN_PASSPHRASE} characters "
+                                "(a few words are easier to remember than symbols)")
         path = self._path(name)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         private = Ed25519PrivateKey.generate()
@@ -134,11 +141,14 @@ class KeyStore:
 
     def _read(self, name: str) -> dict[str, Any]:
         path = self._path(name)
+        if not path.exists():
+            raise KeyStoreError(f"no key named {name!r} in {self.directory} (see 'provenote key list')")
         try:
-            document = json.loads(path.read_text())
-        except FileNotFoundError as e:
-            raise KeyStoreError(f"no key named {name!r} in {self.directory} (see 'provenote key list')") from e
-        except (OSError, ValueError) as e:
+            with open_regular(path) as handle:
+                document = json.loads(handle.read(MAX_KEY_FILE + 1).decode("utf-8"))
+        except AssetError as e:
+            raise KeyStoreError(f"key file {path}: {e}") from e
+        except (OSError, ValueError, RecursionError) as e:
             raise KeyStoreError(f"key file {path} is unreadable: {e}") from e
         if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
             raise KeyStoreError(f"key file {path} is not a {KEY_FILE_FORMAT} file")
@@ -175,6 +185,8 @@ class KeyStore:
             n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
             if n < MIN_SCRYPT_N or r < SCRYPT_R or p < 1 or n & (n - 1):
                 raise ValueError("KDF parameters below the minimum of spec/keys.md")
+            if n > MAX_SCRYPT_N or r > MAX_SCRYPT_R or p > MAX_SCRYPT_P:
+                raise ValueError("KDF parameters above the ceiling of spec/keys.md")
             salt, nonce = bytes.fromhex(kdf["salt"]), bytes.fromhex(aead["nonce"])
             ciphertext = bytes.fromhex(document["ciphertext"])
             meta = {k: v for k, v in document.items() if k != "ciphertext"}

@@ -272,6 +272,7 @@ class Ledger:
             for index, draft in enumerate(drafts):
                 where = f" (event {index + 1} of the batch)" if len(drafts) > 1 else ""
                 try:
+                    _check_segments(draft.body)
                     self._check_references(txn, work, draft)
                     body = self._with_source_type(txn, work, draft)
                 except LedgerError as e:
@@ -517,6 +518,18 @@ class Snapshot:
         if card is None:
             raise LedgerError(f"no key card for signer {key_id(public_key).hex()[:16]}")
         return bytes(card)
+
+
+def _check_segments(body: Mapping[str, Any]) -> None:
+    """A creator's slip the format cannot see: a segment ending after the output it is on."""
+    output = body.get("output")
+    duration = output.get("duration_ms") if isinstance(output, Mapping) else None
+    if type(duration) is not int:
+        return
+    for segment in body.get("segments") or ():
+        if isinstance(segment, list) and len(segment) == 2 and type(segment[1]) is int and segment[1] > duration:
+            raise LedgerError(f"segment {segment[0] / 1000:g}-{segment[1] / 1000:g} s ends after the output's "
+                              f"{duration / 1000:g} s")
 
 
 def _must(value: bytes | memoryview | None) -> bytes:

@@ -103,7 +103,9 @@ def test_trust_is_reported_apart_from_validity(exported: dict[str, Any]) -> None
     assert report.valid and report.trusted is False and report.exit_code == 0
     strict = verify_bundle(exported["bundle"], Policy([ALICE.info.public_key], require_trusted=True))
     assert strict.valid and strict.trusted is False and strict.exit_code == 1
-    assert [f.code for f in strict.errors] == ["key.untrusted"]
+    assert [f.code for f in strict.errors] == ["key.untrusted", "key.untrusted"]  # bob, and the exporter
+    signers_only = Policy([ALICE.info.public_key, BOB.info.public_key], require_trusted=True)
+    assert [f.code for f in verify_bundle(exported["bundle"], signers_only).errors] == ["key.untrusted"]
     both = Policy([ALICE.info.public_key, BOB.info.public_key, LEGAL.info.public_key], require_trusted=True)
     assert verify_bundle(exported["bundle"], both).exit_code == 0
 

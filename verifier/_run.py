@@ -8,6 +8,7 @@ events themselves. Steps V3–V5 and V7 can be spread over worker processes (``P
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import deque
 from collections.abc import Mapping
@@ -24,10 +25,12 @@ from verifier.format import (
     MAX_ASSETS,
     MAX_EVENTS,
     MAX_KEYS,
+    AssetRecordHead,
     ChainChecker,
     Code,
     EventSummary,
     Finding,
+    Item,
     ItemReader,
     KeyCard,
     KeyId,
@@ -136,6 +139,15 @@ class _Run:
         last_asset = b""
         try:
             for item in reader:  # V1.1–V1.4
+                if item.streamed:  # an asset record: streamed, never held whole
+                    if phase > 3 or phase == -1:
+                        raise MalformedBundle(Code.BUNDLE_ORDER if phase > 3 else Code.BUNDLE_MALFORMED,
+                                              "an asset record is out of place")
+                    if phase <= 2:
+                        self._flush_events(final=True)
+                    phase = 3
+                    last_asset = self._asset(reader, item, last_asset)
+                    continue
                 raw = item.raw_head + item.content
                 self.whole.update(raw)
                 content = item.content
@@ -170,8 +182,6 @@ class _Run:
                         self._key(record)
                     elif kind == "event":
                         self._queue_event(content)
-                    else:
-                        last_asset = self._asset(record, last_asset)
             if phase < 4:
                 raise MalformedBundle(Code.BUNDLE_TRUNCATED, "the bundle ends before its trailer")
         finally:
@@ -265,27 +275,41 @@ class _Run:
 
     # -- V8: assets ---------------------------------------------------------------------------
 
-    def _asset(self, record: list[Any], last: bytes) -> bytes:
-        if (len(record) != 4 or type(record[1]) is not bytes or len(record[1]) != DIGEST_SIZE
-                or type(record[2]) is not str or type(record[3]) is not bytes):  # V1.5
-            raise MalformedBundle(Code.BUNDLE_MALFORMED, "an asset record is [\"asset\", sha256, media type, bytes]")
+    def _asset(self, reader: ItemReader, item: Item, last: bytes) -> bytes:
+        """An asset record, read in blocks: its head (V1.5), then its bytes through SHA-256 (V8)."""
+        pending = item.content
+
+        def take(count: int) -> bytes:
+            nonlocal pending
+            served, pending = pending[:count], pending[count:]
+            return served + reader.take(count - len(served)) if len(served) < count else served
+
+        head = AssetRecordHead.read(take, len(item.content) + item.rest)  # V1.5
         self.assets_embedded += 1
         if self.assets_embedded > MAX_ASSETS:
             raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many asset records")
-        digest, media_type, data = record[1], record[2], record[3]
+        for seen in (item.raw_head, head.encoded):
+            self.whole.update(seen)
+            self.digest.update(seen)
+        content_hash = hashlib.sha256()
+        for block in itertools.chain((pending,), reader.chunks(head.size - len(pending))):
+            content_hash.update(block)
+            self.whole.update(block)
+            self.digest.update(block)
+        digest, media_type, size = head.sha256, head.media_type, head.size
         short = digest.hex()[:16]
         if digest <= last:  # V8.1: above every earlier asset record's hash
             self.error(Code.ASSET_ORDER, "asset records must be sorted by hash, each once")
-        intact = hashlib.sha256(data).digest() == digest
+        intact = content_hash.digest() == digest
         if not intact:  # V8.2
             self.error(Code.ASSET_HASH_MISMATCH, f"embedded asset {short} does not match its hash")
         reference = self.referenced.get(digest)
         if reference is None:  # V8.3 (not judged when an event failed: it may be the one naming it)
             if not self.invalid_events:
                 self.error(Code.ASSET_UNREFERENCED, f"embedded asset {short} is named by no event")
-        elif intact and (reference["media_type"] != media_type or reference["size"] != len(data)):  # V8.4
+        elif intact and (reference["media_type"] != media_type or reference["size"] != size):  # V8.4
             self.error(Code.ASSET_METADATA_MISMATCH,
-                       f"embedded asset {short} is {media_type}, {len(data)} bytes; the events name it as "
+                       f"embedded asset {short} is {media_type}, {size} bytes; the events name it as "
                        f"{reference['media_type']}, {reference['size']} bytes")
         return max(last, bytes(digest))
 
@@ -360,12 +384,16 @@ class _Run:
             names = {card.public_key: card.name for card in self.keys.values()}
             profile = analyse(self.kept, policy.trusted_keys, names)
         trusted: bool | None = None
-        if policy.trusted_keys is not None and readable:
-            trusted = bool(signers) and all(s.trusted for s in signers)
-            if policy.require_trusted and not trusted:  # V10
+        if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
+            trusted = bool(signers) and all(s.trusted for s in signers) and (exporter is None or bool(exporter.trusted))
+            if policy.require_trusted and not trusted:
                 errors += [Finding(Code.KEY_UNTRUSTED, None,
                                    f"signer {s.name or '?'} ({key_id(s.public_key).hex()[:16]}) is not trusted")
                            for s in signers if not s.trusted]
+                if exporter is not None and not exporter.trusted:
+                    errors.append(Finding(Code.KEY_UNTRUSTED, None,
+                                          f"the exporter {exporter.name} ({key_id(exporter.public_key).hex()[:16]}), "
+                                          "who signed the trailer, is not trusted"))
         return Report(
             readable=readable, valid=valid, trusted=trusted, work=self.work, title=self.title,
             events=self.events_seen, signers=signers, exporter=exporter, errors=tuple(errors),

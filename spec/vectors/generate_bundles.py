@@ -467,6 +467,8 @@ def vectors() -> list[Vector]:
         ("asset.hash_mismatch",))
     add("asset-metadata-mismatch", "the bell embedded as audio/flac while the events say audio/wav",
         assemble(full, assets=[(BELL[0], "audio/flac", BELL[2])]), ("asset.metadata_mismatch",))
+    add("asset-media-type-too-long", "an asset record whose media type is 1,025 bytes (limit 1,024)",
+        assemble(full, assets=[(BELL[0], "a" * 1025, BELL[2])]), ("bundle.malformed",))
     add("asset-unreferenced", "bytes no event names", assemble(full, assets=[BELL, (hashlib.sha256(b"x").digest(),
                                                                                   "audio/wav", b"x")]),
         ("asset.unreferenced",))
@@ -479,12 +481,15 @@ def vectors() -> list[Vector]:
     add("trailer-mismatch", "the trailer counts one event too many",
         assemble(full, claims_hook=lambda c: replace(c, events=c.events + 1), assets=[BELL]),
         ("bundle.trailer_mismatch",))
+    add("key-untrusted-exporter", "every event signer trusted, the exporter not: an untrusted exporter could have "
+        "cut the tail or withheld disclosures", assemble(full, assets=[BELL]), ("key.untrusted",),
+        trust=(ALICE.public, BOB.public, PROVIDER.public), require_trusted=True)
     add("trailing-data", "a byte string after the trailer", assemble(full, final_hook=lambda d: d + b"\x41\x00",
                                                                     assets=[BELL]), ("bundle.trailing_data",))
 
     # V10 trust
-    add("key-untrusted", "valid, but only alice is trusted and --require-trusted is given",
-        assemble(full, assets=[BELL]), ("key.untrusted", "key.untrusted"),
+    add("key-untrusted", "valid, but only alice is trusted and --require-trusted is given: bob, the provider "
+        "and the exporter are not", assemble(full, assets=[BELL]), ("key.untrusted", "key.untrusted", "key.untrusted"),
         trust=(ALICE.public,), require_trusted=True)
     return out
 

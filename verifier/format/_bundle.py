@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from verifier.format import _cbor as cbor
 from verifier.format import _cose as cose
-from verifier.format._codes import Code, MalformedBundle, UntrustedDataError, VerificationFailure
+from verifier.format._codes import Code, MalformedBundle, UntrustedDataError, UsageError, VerificationFailure
 from verifier.format._ids import (
     BUNDLE_HEADER_PREFIX,
     CTYPE_TRAILER,
@@ -55,10 +55,14 @@ def frame(record: list[Any]) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One item as read: its raw bytes (for the digest) and its content (the record)."""
+    """One item as read: its head's raw bytes and its content (the record). An asset record is
+    not read whole: ``content`` holds its first bytes and ``rest`` counts the bytes still to be
+    read with :meth:`ItemReader.take` / :meth:`ItemReader.chunks` (see :class:`AssetRecordHead`)."""
 
     raw_head: bytes
     content: bytes
+    rest: int = 0
+    streamed: bool = False  # an asset record: ``content`` + ``rest`` bytes are its whole content
 
 
 class ItemReader:
@@ -78,14 +82,17 @@ class ItemReader:
         self._remaining = size  # bytes of the file not yet handed out as items
         self._buffer = b""
         self._offset = 0
+        self._unread = 0  # bytes of the last streamed item its reader has not taken yet
         self.items_read = 0
 
     def __iter__(self) -> Iterator[Item]:
-        while self._remaining:
+        while self._remaining > self._unread:  # bytes beyond a streamed item not yet read
             yield self.read()
 
     def read(self) -> Item:
         """Raises: MalformedBundle ``bundle.malformed``, ``bundle.truncated``, ``bundle.too_large``."""
+        while self._unread:  # the rest of a streamed item nobody read: skipped, in blocks
+            self._unread -= len(self._take(min(self._unread, self.BLOCK)))
         # The usual item: a one- or two-byte length in shortest form, all within the buffer.
         buffer, offset = self._buffer, self._offset
         head = buffer[offset] if offset < len(buffer) else 0
@@ -95,8 +102,14 @@ class ItemReader:
             end = start + length
             if end <= len(buffer) and end - offset <= self._remaining and length >= (0x100 if head == 0x59 else 24):
                 content = buffer[start:end]
-                if not content.startswith(EVENT_RECORD_PREFIX):  # an event record is always within its limit here
-                    _check_kind_limit(content[:_KIND_PREFIX], length, self.items_read)
+                # An event record is always within its limit here; an asset record is streamed.
+                if (not content.startswith(EVENT_RECORD_PREFIX)
+                        and _check_kind_limit(content[:_KIND_PREFIX], length, self.items_read) == "asset"):
+                    self._offset = start
+                    self._remaining -= start - offset
+                    self.items_read += 1
+                    self._unread = length
+                    return Item(buffer[offset:start], b"", length, streamed=True)
                 self._offset = end
                 self._remaining -= end - offset
                 self.items_read += 1
@@ -122,10 +135,26 @@ class ItemReader:
             raise MalformedBundle(Code.BUNDLE_TRUNCATED,
                                   f"bundle ends {length - self._remaining} bytes early (item {self.items_read})")
         prefix = self._take(min(length, _KIND_PREFIX))
-        _check_kind_limit(prefix, length, self.items_read)  # V1.4, before the rest is read
-        content = prefix + self._take(length - len(prefix))
+        kind = _check_kind_limit(prefix, length, self.items_read)  # V1.4, before the rest is read
         self.items_read += 1
-        return Item(first + extra, content)
+        if kind == "asset":  # up to 2 GiB: never held whole
+            self._unread = length - len(prefix)
+            return Item(first + extra, prefix, length - len(prefix), streamed=True)
+        return Item(first + extra, prefix + self._take(length - len(prefix)))
+
+    def take(self, count: int) -> bytes:
+        """The next ``count`` bytes of a streamed item (``Item.rest``)."""
+        if count > self._unread:
+            raise MalformedBundle(Code.BUNDLE_MALFORMED, "a read past the end of an item")
+        self._unread -= count
+        return self._take(count)
+
+    def chunks(self, count: int) -> Iterator[bytes]:
+        """The next ``count`` bytes of a streamed item, in blocks of at most 1 MiB."""
+        while count:
+            block = self.take(min(count, self.BLOCK))
+            count -= len(block)
+            yield block
 
     @property
     def remaining(self) -> int:
@@ -134,6 +163,7 @@ class ItemReader:
 
     def drain(self) -> Iterator[bytes]:
         """The bytes left, as they are, in blocks (for what follows a trailer: V9.5)."""
+        self._unread = 0
         while self._remaining:
             yield self._take(min(self._remaining, self.BLOCK))
 
@@ -187,12 +217,118 @@ def record_kind(prefix: bytes) -> str | None:
     return "header" if kind == MAGIC else kind if kind in MAX_RECORD_SIZE and kind != "header" else None
 
 
-def _check_kind_limit(prefix: bytes, length: int, index: int) -> None:
+def _check_kind_limit(prefix: bytes, length: int, index: int) -> str:
     kind = record_kind(prefix)
     if kind is None:
         raise MalformedBundle(Code.BUNDLE_MALFORMED, f"item {index} is not a record of a known kind")
     if length > MAX_RECORD_SIZE[kind]:
         raise MalformedBundle(Code.BUNDLE_TOO_LARGE, f"{kind} record (item {index}) is over {MAX_RECORD_SIZE[kind]} bytes")
+    return kind
+
+
+MAX_MEDIA_TYPE = 1024  # bytes of an asset record's media type (bundle.md §2.4)
+
+
+def _head(major: int, argument: int) -> bytes:
+    """A CBOR head in shortest form."""
+    if argument < 24:
+        return bytes([major << 5 | argument])
+    for info, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if argument < 1 << (8 * width):
+            return bytes([major << 5 | info]) + argument.to_bytes(width, "big")
+    raise UsageError("a CBOR argument is at most 64 bits")
+_ASSET_START = b"\x84\x65asset\x58\x20"
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRecordHead:
+    """The fields of an asset record before its bytes (V1.5, read without the bytes):
+    ``["asset", sha256, media-type, bytes]`` in deterministic CBOR, the media type 1 to 1,024
+    bytes of UTF-8; ``size`` is the length of the bytes, which follow."""
+
+    sha256: bytes
+    media_type: str
+    size: int
+    encoded: bytes  # the record's bytes up to the asset's bytes (for the digests)
+
+    @classmethod
+    def build(cls, sha256: bytes, media_type: str, size: int) -> AssetRecordHead:
+        """The head of an asset record whose ``size`` bytes follow (the writer's side of
+        :meth:`read`); ``item_head()`` frames the whole record as a bundle item.
+
+        Raises: UsageError for a digest that is not 32 bytes or a media type not of 1 to 1,024
+        bytes.
+        """
+        encoded_type = media_type.encode("utf-8") if type(media_type) is str else b""
+        if type(sha256) is not bytes or len(sha256) != DIGEST_SIZE or not 1 <= len(encoded_type) <= MAX_MEDIA_TYPE:
+            raise UsageError(f"an asset record has a 32-byte hash and a media type of 1 to {MAX_MEDIA_TYPE} bytes")
+        encoded = _ASSET_START + sha256 + cbor.encode(media_type) + _head(2, size)
+        return cls(sha256, media_type, size, encoded)
+
+    def item_head(self) -> bytes:
+        """The byte-string head of the bundle item that holds this record."""
+        return _head(2, len(self.encoded) + self.size)
+
+    @classmethod
+    def read(cls, take: Callable[[int], bytes], length: int) -> AssetRecordHead:
+        """Read the head of an asset record of ``length`` bytes through ``take``.
+
+        Raises: MalformedBundle ``bundle.malformed``.
+        """
+        def bad(why: str) -> MalformedBundle:
+            return MalformedBundle(Code.BUNDLE_MALFORMED, f"an asset record is [\"asset\", sha256, media type, bytes] "
+                                                          f"in deterministic CBOR: {why}")
+
+        if length < len(_ASSET_START) + 32 + 2 + 2:
+            raise bad("too short")
+        start = take(len(_ASSET_START))
+        if start != _ASSET_START:
+            raise bad("wrong start")
+        digest = take(32)
+        media_head = take(1)
+        if media_head[0] >> 5 != 3:
+            raise bad("the media type is not text")
+        info = media_head[0] & 0x1F
+        if info < 24:
+            media_length, width = info, b""
+        elif info in (24, 25):
+            width = take(info - 23)
+            media_length = int.from_bytes(width, "big")
+            if media_length < (24 if info == 24 else 0x100):
+                raise bad("a length not in shortest form")
+        else:
+            raise bad(f"a media type over {MAX_MEDIA_TYPE} bytes")
+        if not 1 <= media_length <= MAX_MEDIA_TYPE:
+            raise bad(f"a media type of {media_length} bytes (1 to {MAX_MEDIA_TYPE})")
+        consumed = len(_ASSET_START) + 32 + 1 + len(width)
+        if consumed + media_length + 1 > length:
+            raise bad("ends inside the media type")
+        media_bytes = take(media_length)
+        try:
+            media_type = media_bytes.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise bad("the media type is not UTF-8") from e
+        consumed += media_length
+        data_head = take(1)
+        consumed += 1
+        if data_head[0] >> 5 != 2 or data_head[0] & 0x1F > 27:
+            raise bad("the bytes are not a definite byte string")
+        info = data_head[0] & 0x1F
+        extra = b""
+        if info < 24:
+            size = info
+        else:
+            extra_width = 1 << (info - 24)
+            if consumed + extra_width > length:
+                raise bad("ends inside a head")
+            extra = take(extra_width)
+            consumed += extra_width
+            size = int.from_bytes(extra, "big")
+            if size < (24 if info == 24 else 1 << (8 << (info - 25))):
+                raise bad("a length not in shortest form")
+        if consumed + size != length:
+            raise bad("its length disagrees with the item's")
+        return cls(digest, media_type, size, start + digest + media_head + width + media_bytes + data_head + extra)
 
 
 def decode_record(content: bytes) -> tuple[str, list[Any]]:

@@ -184,9 +184,10 @@ def _signers(report: Report, t: dict[str, str]) -> str:
                    f"<td>{escape(trusted(s.trusted))}</td></tr>" for s in report.signers)
     exporter = ""
     if report.exporter is not None:
+        mark = {None: "", True: f' — {t["trusted_mark"]}', False: f' — {t["untrusted_mark"]}'}[report.exporter.trusted]
         exporter = (f'<p>{escape(t["exporter"])}: {escape(report.exporter.name or "?")} '
                     f'({escape(report.exporter.role or "?")}), <code>{key_id(report.exporter.public_key).hex()[:16]}'
-                    f'</code></p>')
+                    f'</code>{escape(mark)}</p>')
     return (f'<section id="signers"><h2>{escape(t["signers"])}</h2><table><tr><th>{escape(t["name"])}</th>'
             f'<th>{escape(t["role"])}</th><th>{escape(t["key"])}</th><th>{escape(t["events"])}</th>'
             f'<th>{escape(t["trusted"])}</th></tr>{rows}</table>{exporter}</section>')

@@ -50,8 +50,8 @@ def _lines(report: Report) -> list[str]:
     lines.append(f"events  {report.events}")
     if report.first_time is not None and report.last_time is not None:
         lines.append(f"period  {format_time(report.first_time)} … {format_time(report.last_time)}")
-    trust = {None: "not evaluated (no --trust given)", True: "every signer is trusted",
-             False: "not every signer is trusted"}[report.trusted]
+    trust = {None: "not evaluated (no --trust given)", True: "every signer and the exporter are trusted",
+             False: "not every signer and exporter is trusted"}[report.trusted]
     lines.append(f"trust   {trust}")
     for signer in report.signers:
         mark = {None: "", True: "  [trusted]", False: "  [NOT trusted]"}[signer.trusted]
@@ -59,7 +59,9 @@ def _lines(report: Report) -> list[str]:
         lines.append(f"signer  {signer.name or '?'} ({signer.role or '?'}) "
                      f"{key_id(signer.public_key).hex()[:16]}  {signer.events} event{plural}{mark}")
     if report.exporter is not None:
-        lines.append(f"export  signed by {report.exporter.name} ({report.exporter.role})")
+        mark = {None: "", True: "  [trusted]", False: "  [NOT trusted]"}[report.exporter.trusted]
+        lines.append(f"export  exported by {report.exporter.name} ({report.exporter.role}) "
+                     f"{key_id(report.exporter.public_key).hex()[:16]}{mark}")
     if report.disclosed or report.withheld:
         shown = ", ".join(f"{k} ×{v}" for k, v in sorted(report.disclosed.items())) or "none"
         hidden = ", ".join(f"{k} ×{v}" for k, v in sorted(report.withheld.items())) or "none"
