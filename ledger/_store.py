@@ -94,6 +94,15 @@ class EventDraft:
                 raise LedgerError(f"private field {e}") from e
         if self.occurred is not None and (type(self.occurred) is not int or not 0 <= self.occurred <= MAX_TIME):
             raise LedgerError("occurred must lie between 1970-01-01 and 9999-12-31 (UTC)")
+        if not isinstance(self.body, Mapping):
+            raise LedgerError(f"a {self.type} body is a mapping of its fields")
+        checked = dict(self.body)
+        if spec.source_types and "digital_source_type" not in checked:  # filled in on append
+            checked["digital_source_type"] = default_source_type(self.type, checked)
+        try:  # V4.4 on the body now; the lineage's source type and references when appended
+            spec.check_body(checked, frozenset(self.private))
+        except SchemaError as e:
+            raise LedgerError(f"invalid {self.type} event: {e}") from e
 
 
 @dataclass(frozen=True)

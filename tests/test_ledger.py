@@ -66,9 +66,11 @@ def test_private_fields_are_committed_not_stored_in_event(book: Ledger) -> None:
 
 def test_batch_is_all_or_nothing(book: Ledger) -> None:
     work = book.create_work(ALICE, "w").work
-    bad = [*notes(2), EventDraft("selection", {"candidates": [], "chosen": {}}, {})]
-    with pytest.raises(LedgerError):
-        book.append_batch(work, ALICE, bad)
+    with pytest.raises(LedgerError):  # a bad body is refused as soon as the draft is made
+        EventDraft("selection", {"candidates": [], "chosen": {}}, {})
+    dangling = EventDraft("parameter-edit", {"of": bytes(32), "params": {"a": 1}, "outputs": []})
+    with pytest.raises(LedgerError, match="names no earlier event"):  # refused inside the transaction
+        book.append_batch(work, ALICE, [*notes(2), dangling])
     assert [s.seq for s in book.chain(work)] == [0]
 
 

@@ -387,5 +387,6 @@ def default_source_type(type_name: str, body: Mapping[str, Any], *, ai_input: bo
     if type_name == "assist":
         return "algorithmicallyEnhanced"
     if type_name == "human-input":
-        return "digitalCapture" if body.get("layer") in CAPTURED_LAYERS else "digitalCreation"
+        layer = body.get("layer")
+        return "digitalCapture" if type(layer) is str and layer in CAPTURED_LAYERS else "digitalCreation"
     return None

@@ -1,0 +1,35 @@
+"""Fuzz the bundle reader and verifier: any bytes give a Report, never an exception."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import atheris
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+with atheris.instrument_imports():
+    from verifier import verify_bundle
+
+
+def one_input(data: bytes) -> None:
+    report = verify_bundle(io.BytesIO(data))
+    report.to_json()
+    assert report.readable or report.fatal is not None
+
+
+def main() -> None:
+    from tests.fuzz._seeds import bundle_seeds
+
+    corpus = Path(sys.argv[-1]) if len(sys.argv) > 1 and Path(sys.argv[-1]).is_dir() else None
+    if corpus is not None:
+        for index, seed in enumerate(bundle_seeds()):
+            (corpus / f"seed-{index}").write_bytes(seed)
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
