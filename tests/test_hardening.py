@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -335,3 +337,40 @@ def test_segments_and_durations_that_cannot_be(cli: Cli, work: str, audio: dict[
     assert_one_line_error(result)
     assert "ends after the output's 10 s" in result.err
 
+
+
+def test_a_full_disk_reads_no_space_left(cli: Cli, work: str, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+    import importlib
+
+    bundles, main = importlib.import_module("cli.bundles"), importlib.import_module("cli.main")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "Input/output error")
+
+    monkeypatch.setattr(bundles, "export_bundle", full)
+    monkeypatch.setenv("PROVENOTE_LEDGER", str(cli.home / "ledger"))
+    monkeypatch.setenv("PROVENOTE_KEYS", str(cli.home / "keys"))
+    monkeypatch.setenv("PROVENOTE_PASSPHRASE", cli.passphrase)
+    with pytest.raises(SystemExit) as exited:
+        main.main(["export", work, "--as", "alice", "-o", str(cli.home / "x.bundle")])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip() == "provenote: error: no space left on device"
+
+
+def test_sigterm_during_export_leaves_no_temporary_file(cli: Cli, work: str) -> None:
+    big = cli.home / "media" / "big.raw"
+    big.parent.mkdir()
+    with big.open("wb") as handle:
+        handle.truncate(1 << 30)  # 1 GiB of zeros, sparse
+    assert cli("record", "import", work, "--as", "alice", "--output", str(big), "--source", "s").code == 0
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "export", work, "--as", "alice", "-o", "big.bundle",
+                             "--assets-from", "media"], cwd=cli.home, env=cli.env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(cli.home.glob(".provenote-export-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and err.strip() in ("provenote: error: interrupted", "provenote: error: aborted"), err
+    assert not list(cli.home.glob(".provenote-export-*")) and not (cli.home / "big.bundle").exists()
