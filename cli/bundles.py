@@ -34,7 +34,8 @@ def export(obj: Context, work_prefix: str, out: Path, as_key: str, disclose: tup
                    "assets_embedded": result.assets_embedded, "assets_missing": result.assets_missing})
         return
     click.echo(f"wrote {result.path}: {result.events} events, {result.keys} keys, {result.disclosures} disclosures, "
-               f"{result.assets_embedded} assets embedded ({result.assets_missing} not found), {result.size} bytes")
+               f"{result.assets_embedded} assets embedded ({result.assets_missing} not found or too large to embed), "
+               f"{result.size} bytes")
     click.echo(f"sha256 {result.sha256.hex()}")
 
 

@@ -64,8 +64,17 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn every failure into one line and an exit code."""
     signal.signal(signal.SIGTERM, _terminated)  # unwind like an interrupt: temporary files are removed
     try:
-        code = app.main(args=argv, prog_name=PROG, standalone_mode=False)
+        # click's own main() turns a closed stdout into exit 1 ("verification failed"); the
+        # context is driven here instead, so a broken pipe ends as cat ends (below).
+        with app.make_context(PROG, list(sys.argv[1:] if argv is None else argv)) as ctx:
+            code = app.invoke(ctx)
         sys.stdout.flush()
+    except click.exceptions.Exit as e:  # --help, --version
+        sys.exit(e.exit_code)
+    except BrokenPipeError:
+        # The reader went away (``provenote log W | head``): quietly, with cat's status (SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
     except click.exceptions.Abort:
         _error("aborted")
     except click.ClickException as e:
@@ -82,10 +91,6 @@ def main(argv: list[str] | None = None) -> None:
         _error(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
     except KeyboardInterrupt:
         _error("interrupted")
-    except BrokenPipeError:
-        # The reader went away (``provenote log W | head``): end quietly, as cat does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
     sys.exit(code if isinstance(code, int) else 0)
 
 

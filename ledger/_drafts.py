@@ -71,7 +71,10 @@ def parse_segment(text: str) -> list[int]:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*", text)
     if not match:
         raise LedgerError(f"malformed --segment {text!r}: use START-END in seconds, e.g. 16-32")
-    start, end = (round(float(group) * 1000) for group in match.groups())
+    seconds = [float(group) for group in match.groups()]
+    if not all(math.isfinite(v) and v * 1000 < 2**64 for v in seconds):
+        raise LedgerError(f"--segment {text!r}: times are seconds within 64 bits of milliseconds")
+    start, end = (round(v * 1000) for v in seconds)
     if start >= end:
         raise LedgerError(f"--segment {text!r}: the start must come before the end")
     return [start, end]

@@ -17,6 +17,8 @@ from ledger._keystore import Signer
 from ledger._store import Ledger, LedgerError
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
+    MAX_MEDIA_TYPE,
+    MAX_RECORD_SIZE,
     PRIVATE_FIELDS,
     AssetRecordHead,
     EventHash,
@@ -83,6 +85,7 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
     """
     digest = hashlib.sha256(BUNDLE_DIGEST_PREFIX)
     whole = hashlib.sha256()
+    _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     disclosed = events = 0
     with ledger.snapshot() as view:
@@ -96,8 +99,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
                 assets.setdefault(asset["sha256"], dict(asset))
         cards = {key_id(pk): view.key_card(pk) for pk in signers}
         cards.setdefault(key_id(exporter.info.public_key), exporter.key_card())
-        found = _find_assets(assets_from, assets) if assets_from is not None else {}
-        _check_target(out)
+        embeddable = {digest: ref for digest, ref in assets.items() if _embeddable(ref)}
+        found = _find_assets(assets_from, embeddable) if assets_from is not None else {}
         _sweep_stale_temp_files(out.parent)
         fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=out.parent)
         try:
@@ -140,6 +143,13 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
 
 
 TEMP_PREFIX = ".provenote-export-"  # then the writing process's id: a dead writer's file is stale
+
+
+def _embeddable(reference: dict[str, Any]) -> bool:
+    """Whether an asset fits an asset record (bundle.md §4): at most 2 GiB with the record's head,
+    a media type of 1 to 1,024 bytes. Larger assets are left out, counted as not embedded."""
+    media = str(reference.get("media_type", "")).encode("utf-8", "replace")
+    return 1 <= len(media) <= MAX_MEDIA_TYPE and reference["size"] + len(media) + 64 <= MAX_RECORD_SIZE["asset"]
 
 
 def _check_target(out: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,11 @@ class Signer:
 
 
 def _kdf(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, maxmem=2**31 - 1, dklen=32)
+    try:
+        secret = passphrase.encode("utf-8")
+    except UnicodeEncodeError as e:  # bytes that are not UTF-8 in the environment or a prompt
+        raise KeyStoreError("the passphrase is not valid UTF-8 text") from e
+    return hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, maxmem=2**31 - 1, dklen=32)
 
 
 def _aad(meta: dict[str, Any]) -> bytes:
@@ -129,14 +134,21 @@ class KeyStore:
         wrapping = _kdf(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
         ciphertext = ChaCha20Poly1305(wrapping).encrypt(nonce, seed, _aad(meta))
         document = json.dumps({**meta, "ciphertext": ciphertext.hex()}, indent=2) + "\n"
+        if path.exists():
+            raise KeyStoreError(f"key {name!r} already exists in {self.directory}")
+        # Written whole under a temporary name, then linked into place (which fails if the name
+        # was taken meanwhile): a full disk or a crash never leaves a half-written key file.
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(document)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temp, path)
         except FileExistsError as e:
             raise KeyStoreError(f"key {name!r} already exists in {self.directory}") from e
-        with os.fdopen(fd, "w") as handle:
-            handle.write(document)
-            handle.flush()
-            os.fsync(handle.fileno())
+        finally:
+            Path(temp).unlink(missing_ok=True)
         return PublicKeyInfo(name, role, public)
 
     def _read(self, name: str) -> dict[str, Any]:

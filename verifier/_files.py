@@ -14,8 +14,15 @@ _BLOCK = 1 << 20
 
 
 def sha256_file(path: Path) -> tuple[bytes, int]:
-    """Stream a file once: its asset hash and size (verifier.format.asset_digest)."""
-    with path.open("rb") as handle:
+    """Stream a regular file once: its asset hash and size (verifier.format.asset_digest).
+    A FIFO or a device is refused (opened non-blocking, then checked), never read.
+
+    Raises: OSError, UsageError for a file that is not regular.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"{path} is not a regular file")
         return asset_digest(iter(lambda: handle.read(_BLOCK), b""))
 
 
@@ -30,9 +37,10 @@ def scan_by_hash(directory: Path, sizes: Collection[int]) -> tuple[dict[bytes, P
             path = Path(root) / name
             by_name.setdefault(name, path)
             try:
-                if path.stat().st_size in sizes:
+                status = path.stat()
+                if stat.S_ISREG(status.st_mode) and status.st_size in sizes:
                     by_hash.setdefault(sha256_file(path)[0], path)
-            except OSError:
+            except (OSError, UsageError):  # gone, unreadable, or swapped for a FIFO: not this asset
                 continue
     return by_hash, by_name
 

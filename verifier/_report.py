@@ -24,6 +24,7 @@ from verifier.format import (
 )
 
 VERIFIER_VERSION = "0.2.0"
+MAX_JOBS = 64  # worker processes; memory in flight grows with them (chunks of at most 16 MiB)
 SPEC_VERSION = "provenote-format/1"
 
 #: The steps of spec/verification.md, in order, with what each checks.
@@ -66,8 +67,8 @@ class Policy:
             raise UsageError(f"a trusted key is a raw {PUBLIC_KEY_SIZE}-byte Ed25519 public key")
         if require_trusted and not keys:
             raise UsageError("require_trusted needs at least one trusted key")
-        if type(jobs) is not int or jobs < 1:
-            raise UsageError("jobs must be at least 1")
+        if type(jobs) is not int or not 1 <= jobs <= MAX_JOBS:
+            raise UsageError(f"jobs must be from 1 to {MAX_JOBS}")
         object.__setattr__(self, "trusted_keys", keys)
         object.__setattr__(self, "require_trusted", require_trusted)
         object.__setattr__(self, "assets_dir", assets_dir)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 CHUNK = 256  # event records per unit of work
+CHUNK_BYTES = 16 << 20  # or fewer: a chunk holds at most about 16 MiB of records (4 MiB each at most)
 MAX_FINDINGS = 200  # errors listed in full; the rest are counted
 TIMELINE_CAP = 5_000
 DISCLOSURE_CAP = 200
@@ -108,6 +109,8 @@ class _Run:
         self.pool: ProcessPoolExecutor | None = None
         self.pending: deque[Future[list[EventSummary | Finding]]] = deque()
         self.batch: list[bytes] = []
+        self.batch_bytes = 0
+        self.fatal_event = False  # the fatal code came from an event record, not from the reader
         self.events_seen = 0
         self.invalid_events = 0
         self.errors: list[Finding] = []
@@ -184,6 +187,13 @@ class _Run:
                         self._queue_event(content)
             if phase < 4:
                 raise MalformedBundle(Code.BUNDLE_TRUNCATED, "the bundle ends before its trailer")
+        except MalformedBundle:
+            # A fatal item from the reader: the events read before it are checked first, in order —
+            # so the result never depends on how many were still queued (--jobs), and a fatal event
+            # record that came earlier in the file is the one reported.
+            if not self.fatal_event:
+                self._flush_events(final=True)
+            raise
         finally:
             if self.pool is not None:
                 self.pool.shutdown(cancel_futures=True)
@@ -211,12 +221,13 @@ class _Run:
 
     def _queue_event(self, content: bytes) -> None:
         self.batch.append(content)
-        if len(self.batch) >= CHUNK:
+        self.batch_bytes += len(content)
+        if len(self.batch) >= CHUNK or self.batch_bytes >= CHUNK_BYTES:  # memory: bounded by bytes too
             self._flush_events(final=False)
 
     def _flush_events(self, *, final: bool) -> None:
         if self.batch:
-            chunk, self.batch = self.batch, []
+            chunk, self.batch, self.batch_bytes = self.batch, [], 0
             if self.policy.jobs == 1:
                 self._consume(check_chunk(chunk))
             else:
@@ -240,10 +251,10 @@ class _Run:
             if self.events_seen > MAX_EVENTS:
                 raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many events")
             if isinstance(result, Finding):
-                if result.code.fatal:  # a framing defect inside an event record (V1.5)
-                    raise MalformedBundle(result.code, result.message, event=position)
-                if result.hash is None:  # the record could not even be split: framing, fail closed
-                    raise MalformedBundle(Code.BUNDLE_MALFORMED, result.message, event=position)
+                if result.code.fatal or result.hash is None:  # framing inside an event record (V1.5)
+                    self.fatal_event = True
+                    raise MalformedBundle(result.code if result.code.fatal else Code.BUNDLE_MALFORMED,
+                                          result.message, event=position)
                 self.invalid_events += 1
                 self.error(result.code, result.message, result.event if result.event is not None else position)
                 chain.skip(result.hash)  # V6.10: go on from this event's own hash

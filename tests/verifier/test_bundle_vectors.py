@@ -74,3 +74,12 @@ def test_raise_for_invalid() -> None:
     with pytest.raises(MalformedBundle) as unreadable:
         _verify(BY_NAME["bundle-truncated"]).raise_for_invalid()
     assert unreadable.value.code == "bundle.truncated"
+
+
+def test_a_truncated_bundle_gets_one_verdict_for_any_jobs(tmp_path: Any) -> None:
+    """The events read before a fatal item are judged first, whatever --jobs queued."""
+    cut = tmp_path / "cut.bundle"
+    cut.write_bytes(bundle_bytes("event-signature-invalid-5-of-10")[:-10])
+    one, two = (verify_bundle(cut, Policy(jobs=jobs)) for jobs in (1, 2))
+    assert one.to_json() == two.to_json()
+    assert [(f.code, f.event) for f in one.errors] == [("event.signature_invalid", 5), ("bundle.truncated", None)]

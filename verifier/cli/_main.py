@@ -108,10 +108,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         except OSError as e:
             _error(f"cannot write {args.report}: {e.strerror or e}")
             return 2
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        print(render_text(report))
+    try:
+        if args.json:
+            print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        else:
+            print(render_text(report))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``provenote-verify x.bundle | head -1``): end quietly, as cat does,
+        # with the verdict's own exit status.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return report.exit_code
     if report.fatal is not None:
         fatal = report.fatal
         _error(f"{args.bundle}: {fatal.code}: {fatal.message}")
@@ -147,12 +154,7 @@ def write_report(report: Report, out: Path, lang: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
-        sys.stdout.flush()
     except KeyboardInterrupt:
         _error("interrupted")
         code = 2
-    except BrokenPipeError:
-        # The reader went away (``provenote-verify x.bundle | head -1``): end quietly, as cat does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
     raise SystemExit(code)

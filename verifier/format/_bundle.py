@@ -279,7 +279,7 @@ class AssetRecordHead:
             return MalformedBundle(Code.BUNDLE_MALFORMED, f"an asset record is [\"asset\", sha256, media type, bytes] "
                                                           f"in deterministic CBOR: {why}")
 
-        if length < len(_ASSET_START) + 32 + 2 + 2:
+        if length < len(_ASSET_START) + 32 + 3:  # + a text head, one byte of media type, a byte-string head
             raise bad("too short")
         start = take(len(_ASSET_START))
         if start != _ASSET_START:
