@@ -1,11 +1,12 @@
-"""Append throughput as ratios to a bare Ed25519 sign loop on the same machine (issue 2).
+"""Append throughput as ratios to a bare libsodium Ed25519 sign loop on the same machine (issues 2, 15).
 
     python bench/append.py [--quick]
 
 These machines are shared and noisy, so the primitive and the append path are timed in
 alternating rounds and each round's ratio uses the sign rate measured right beside it; the
 medians are reported. The last line is name=value pairs:
-  sign_per_s     bare Ed25519 signs per second (median of the rounds)
+  sign_per_s     bare libsodium Ed25519 signs per second (median of the rounds): what the writer
+                 signs with; beside it, OpenSSL's rate (the old baseline) is printed
   single_ratio   durable appends per second, one write transaction (fsync) per event, / sign rate
   batch_ratio    appends per second with the batch API, 1,000 events per transaction, / sign rate
 Each event is a note with one private field (a salted commitment): the cheapest real event.
@@ -27,8 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ledger import EventDraft, Ledger
 from tests.helpers import fixed_signer
+from verifier.format import SigningKey
 
-_KEY = Ed25519PrivateKey.generate()
+_SEED = os.urandom(32)
+_KEY = SigningKey(_SEED)  # libsodium, as the writer signs
+_OPENSSL_KEY = Ed25519PrivateKey.from_private_bytes(_SEED)
 _MESSAGE = os.urandom(330)  # about the size of a note event's Sig_structure
 
 
@@ -36,6 +40,13 @@ def sign_rate(count: int) -> float:
     start = time.perf_counter()
     for _ in range(count):
         _KEY.sign(_MESSAGE)
+    return count / (time.perf_counter() - start)
+
+
+def openssl_sign_rate(count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        _OPENSSL_KEY.sign(_MESSAGE)
     return count / (time.perf_counter() - start)
 
 
@@ -60,10 +71,11 @@ def main() -> None:
             single_ratios.append(40 / (time.perf_counter() - start) / rate)
             primitive.append((rate + sign_rate(3_000)) / 2)
         works, events = book.check()
+        openssl = statistics.median(openssl_sign_rate(3_000) for _ in range(5))
     sign = statistics.median(primitive)
     single, batch = statistics.median(single_ratios), statistics.median(batch_ratios)
     print(f"rounds: {rounds}; ledger check passed: {works} work, {events} events")
-    print(f"bare Ed25519 sign:            {sign:9.0f} /s")
+    print(f"bare Ed25519 sign, libsodium: {sign:9.0f} /s  (OpenSSL, the old baseline: {openssl:.0f} /s)")
     print(f"append, 1 event per txn:      {single * sign:9.0f} /s  ratio {single:.3f} (fsync per commit)")
     print(f"append_batch, 1,000 per txn:  {batch * sign:9.0f} /s  ratio {batch:.3f} "
           f"(rounds ranged {min(batch_ratios):.3f}-{max(batch_ratios):.3f})")

@@ -1,18 +1,23 @@
-"""Verifier throughput and memory, as ratios to the raw primitive on the same machine (issue 3).
+"""Verifier throughput and memory, as ratios to the raw primitive on the same machine (issues 3, 15).
 
     python bench/verify.py [--quick]
 
 Builds bundles of note events (100,000 and 20,000; with --quick 20,000 and 5,000), then times,
-in each round, a bare loop of N Ed25519 verifies, `provenote-verify FILE --jobs 1`, `--jobs 2`,
-`--jobs 1` again and the bare loop again (the verifier as a child process: wall time, start-up
-included). A round's ratio is mean(bare) / mean(--jobs 1) and its speed-up mean(--jobs 1) /
---jobs 2: runs that bracket one another, as the speed of this shared machine drifts. The
-figures are the medians of the rounds (5, or 3 with --quick).
-The bare loop verifies the bundle's own N signatures over their own Sig_structures, with one
-key object per signer (as the verifier keeps): the primitive on exactly the verifier's data.
+in each round: a bare loop of N Ed25519 verifies with libsodium (the fastest here), the same
+with OpenSSL (`cryptography`, the old baseline), `provenote-verify FILE --jobs 1`, `--jobs 2`,
+the verifier with its primitive swapped for OpenSSL ("before": the same code as it verified
+before libsodium, same rule), `--jobs 1` again and the bare loops again (the verifier as a child
+process: wall time, start-up included). A round's figures compare runs that bracket one another,
+as the speed of this shared machine drifts; the results are the medians of the rounds (5, or 3
+with --quick). The bare loops verify the bundle's own N signatures over their own
+Sig_structures: the primitive on exactly the verifier's data.
 The last line is name=value pairs:
-  verify_ratio     bare-loop time / `--jobs 1` wall time, same N (1.0 = only the signature checks)
-  jobs2_speedup    `--jobs 1` wall time / `--jobs 2` wall time, same round
+  verify_ratio              bare libsodium loop time / `--jobs 1` wall time, same N (1.0 = only
+                            the signature checks)
+  openssl_loop_ratio        bare OpenSSL loop time / `--jobs 1` wall time (above 1: faster than
+                            the old primitive alone could go)
+  verify_speedup_vs_before  "before" wall time / `--jobs 1` wall time
+  jobs2_speedup             `--jobs 1` wall time / `--jobs 2` wall time, same round
   rss_<N>_mb       peak resident set of the verifier process (`--jobs 1`), as the OS counts it:
                    VmHWM of /proc/self/status read as the process ends (every resident page,
                    mapped files included). Not ru_maxrss: Linux carries that high-water mark
@@ -30,6 +35,7 @@ import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.bindings import crypto_sign_open
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,6 +60,26 @@ finally:
             sys.stderr.write("peak-rss-kb " + line.split()[1] + "\\n")
 """
 VERIFY = [sys.executable, "-c", _WRAPPER]
+# The same verifier with the primitive swapped for OpenSSL, and the same rule (the key check):
+# what verification cost before libsodium.
+_BEFORE = """
+import functools
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.bindings import crypto_sign_open
+from verifier.format import _ed25519
+key = functools.lru_cache(maxsize=4096)(Ed25519PublicKey.from_public_bytes)
+def verify(public_key, signature, message):
+    if not _ed25519.is_valid_public_key(public_key):
+        return False
+    try:
+        key(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+_ed25519.verify = verify
+""" + _WRAPPER
+VERIFY_BEFORE = [sys.executable, "-c", _BEFORE]
 
 
 def build_bundle(folder: Path, events: int) -> Path:
@@ -73,7 +99,7 @@ def build_bundle(folder: Path, events: int) -> Path:
     return path
 
 
-SignedMaterial = list[tuple[Ed25519PublicKey, bytes, bytes]]
+SignedMaterial = list[tuple[bytes, bytes, bytes]]
 
 
 def signed_material(bundle: Path) -> SignedMaterial:
@@ -83,29 +109,36 @@ def signed_material(bundle: Path) -> SignedMaterial:
     from verifier.format import ItemReader, decode_record, parse_event
 
     data = bundle.read_bytes()
-    keys: dict[bytes, Ed25519PublicKey] = {}
     material = []
     for item in ItemReader(io.BytesIO(data), len(data)):
         kind, record = decode_record(item.content)
         if kind == "event":
             signed = parse_event(record[1])
-            signer = signed.payload.signer
-            key = keys.setdefault(signer, Ed25519PublicKey.from_public_bytes(signer))
-            material.append((key, signed.signature, signed.signed_bytes()))
+            material.append((signed.payload.signer, signed.signature, signed.signed_bytes()))
     return material
 
 
-def bare_verify_seconds(material: SignedMaterial) -> float:
+def bare_sodium_seconds(material: SignedMaterial) -> float:
+    """libsodium's verify over the material (crypto_sign_open: the signature, then the message)."""
     start = time.perf_counter()
-    for key, signature, message in material:
-        key.verify(signature, message)
+    for public_key, signature, message in material:
+        crypto_sign_open(signature + message, public_key)
     return time.perf_counter() - start
 
 
-def run_verifier(bundle: Path, jobs: int) -> tuple[float, float]:
+def bare_openssl_seconds(material: SignedMaterial) -> float:
+    """OpenSSL's verify over the material, one key object per signer (as the old verifier kept)."""
+    keys = {pk: Ed25519PublicKey.from_public_bytes(pk) for pk in {m[0] for m in material}}
+    start = time.perf_counter()
+    for public_key, signature, message in material:
+        keys[public_key].verify(signature, message)
+    return time.perf_counter() - start
+
+
+def run_verifier(bundle: Path, jobs: int, command: list[str] = VERIFY) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one verifier run; raises if it does not say valid."""
     start = time.perf_counter()
-    proc = subprocess.run([*VERIFY, str(bundle), "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.run([*command, str(bundle), "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
@@ -126,26 +159,34 @@ def main() -> None:
         print(f"built bundles of {big} and {small} note events in {time.perf_counter() - started:.1f} s "
               f"({big_bundle.stat().st_size / 1e6:.1f} MB and {small_bundle.stat().st_size / 1e6:.1f} MB)")
         material = signed_material(big_bundle)
-        ratios, speedups, rss_big = [], [], []
+        ratios, openssl_ratios, before_speedups, speedups, rss_big = [], [], [], [], []
         for round_number in range(rounds):
-            # bare, --jobs 1, --jobs 2, --jobs 1, bare: each figure compares runs that bracket
-            # one another in time, as the speed of this shared machine drifts.
-            bare_before = bare_verify_seconds(material)
+            # bare loops, --jobs 1, --jobs 2, before, --jobs 1, bare loops: each figure compares
+            # runs that bracket one another in time, as the speed of this shared machine drifts.
+            sodium = bare_sodium_seconds(material)
+            openssl = bare_openssl_seconds(material)
             one_before, rss = run_verifier(big_bundle, 1)
             two, _ = run_verifier(big_bundle, 2)
+            before, _ = run_verifier(big_bundle, 1, VERIFY_BEFORE)
             one_after, _ = run_verifier(big_bundle, 1)
-            bare = (bare_before + bare_verify_seconds(material)) / 2
+            sodium = (sodium + bare_sodium_seconds(material)) / 2
+            openssl = (openssl + bare_openssl_seconds(material)) / 2
             one = (one_before + one_after) / 2
-            ratios.append(bare / one)
+            ratios.append(sodium / one)
+            openssl_ratios.append(openssl / one)
+            before_speedups.append(before / one)
             speedups.append(one / two)
             rss_big.append(rss)
-            print(f"round {round_number + 1}: bare {big} verifies {bare:.2f} s, --jobs 1 {one:.2f} s "
-                  f"(ratio {bare / one:.3f}), --jobs 2 {two:.2f} s (speed-up {one / two:.2f}), peak RSS {rss:.0f} MiB")
+            print(f"round {round_number + 1}: bare {big} verifies libsodium {sodium:.2f} s, OpenSSL {openssl:.2f} s; "
+                  f"--jobs 1 {one:.2f} s (ratio {sodium / one:.3f}), before {before:.2f} s "
+                  f"(speed-up {before / one:.2f}), --jobs 2 {two:.2f} s (speed-up {one / two:.2f}), "
+                  f"peak RSS {rss:.0f} MiB")
         _, rss_small = run_verifier(small_bundle, 1)
     ratio, speedup = statistics.median(ratios), statistics.median(speedups)
     print(f"peak RSS: {rss_small:.0f} MiB at {small} events, {max(rss_big):.0f} MiB at {big} events")
-    print(f"verify_ratio={ratio:.3f} jobs2_speedup={speedup:.2f} rss_{small // 1000}k_mb={rss_small:.0f} "
-          f"rss_{big // 1000}k_mb={max(rss_big):.0f}")
+    print(f"verify_ratio={ratio:.3f} openssl_loop_ratio={statistics.median(openssl_ratios):.3f} "
+          f"verify_speedup_vs_before={statistics.median(before_speedups):.2f} jobs2_speedup={speedup:.2f} "
+          f"rss_{small // 1000}k_mb={rss_small:.0f} rss_{big // 1000}k_mb={max(rss_big):.0f}")
 
 
 if __name__ == "__main__":

@@ -13,16 +13,24 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger._assets import AssetError, open_regular
-from verifier.format import KeyCard, KeyId, UsageError, encode_cbor, is_key_name, is_key_role, key_id
+from verifier.format import (
+    KeyCard,
+    KeyId,
+    SigningKey,
+    UsageError,
+    encode_cbor,
+    is_key_name,
+    is_key_role,
+    key_id,
+)
 
 KEY_FILE_FORMAT = "provenote-key/1"
 SCRYPT_N = 2**17  # spec/keys.md: N = 2^17, r = 8, p = 1 (128 MiB, about 0.4 s here)
@@ -70,10 +78,23 @@ class PublicKeyInfo:
 
 @dataclass(frozen=True)
 class Signer:
-    """An unlocked key. Lives only in memory; never written anywhere in the clear."""
+    """An unlocked key. Lives only in memory; never written anywhere in the clear. Signs with
+    libsodium (verifier.format.SigningKey): deterministic RFC 8032 signatures.
+
+    Raises (on construction): KeyStoreError if the private key is not the info's public key's.
+    """
 
     info: PublicKeyInfo
-    private_key: Ed25519PrivateKey
+    private_key: SigningKey = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if self.private_key.public_key != self.info.public_key:
+            raise KeyStoreError(f"key {self.info.name!r}: the private key is not that of its public key")
+
+    @classmethod
+    def from_seed(cls, info: PublicKeyInfo, seed: bytes) -> Signer:
+        """The signer of a 32-byte Ed25519 seed (RFC 8032's private key)."""
+        return cls(info, SigningKey(seed))
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
@@ -119,11 +140,8 @@ class KeyStore:
                                 "(a few words are easier to remember than symbols)")
         path = self._path(name)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        private = Ed25519PrivateKey.generate()
-        seed = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                     serialization.NoEncryption())
-        public = private.public_key().public_bytes(serialization.Encoding.Raw,
-                                                   serialization.PublicFormat.Raw)
+        seed = os.urandom(32)  # the RFC 8032 private key
+        public = SigningKey(seed).public_key
         salt, nonce = os.urandom(16), os.urandom(12)
         meta = {"format": KEY_FILE_FORMAT, "name": name, "role": role, "public_key": public.hex(),
                 "kdf": {"alg": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
@@ -208,10 +226,8 @@ class KeyStore:
             seed = ChaCha20Poly1305(_kdf(passphrase, salt, n, r, p)).decrypt(nonce, ciphertext, _aad(meta))
         except (InvalidTag, ValueError) as e:
             raise KeyStoreError(f"wrong passphrase for key {name!r} (or the key file was altered)") from e
-        private = Ed25519PrivateKey.from_private_bytes(seed)
         info = self.info(name)
-        derived = private.public_key().public_bytes(serialization.Encoding.Raw,
-                                                    serialization.PublicFormat.Raw)
-        if derived != info.public_key:
+        private = SigningKey(seed)
+        if private.public_key != info.public_key:
             raise KeyStoreError(f"key file for {name!r} is inconsistent")
         return Signer(info, private)

@@ -9,18 +9,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from ledger import PublicKeyInfo, Signer
+from verifier.format import SigningKey
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def fixed_signer(seed_byte: int, name: str = "alice", role: str = "creator") -> Signer:
-    private = Ed25519PrivateKey.from_private_bytes(bytes([seed_byte]) * 32)
-    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return Signer(PublicKeyInfo(name, role, public), private)
+    key = SigningKey(bytes([seed_byte]) * 32)
+    return Signer(PublicKeyInfo(name, role, key.public_key), key)
 
 
 def write_wav(path: Path, seconds: float, *, rate: int = 8000, channels: int = 1, bits: int = 16,

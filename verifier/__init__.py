@@ -10,7 +10,7 @@ Public surface::
 The format itself (codec, events, chain rules, bundle records) is :mod:`verifier.format`; the
 human-involvement method is :mod:`verifier.analysis`; text and HTML output :mod:`verifier.render`.
 
-Runtime dependencies: ``cryptography`` and ``cbor2`` only. This package never imports
+Runtime dependencies: ``cryptography``, ``cbor2`` and PyNaCl only. This package never imports
 ``ledger``, ``cli``, ``lmdb`` or ``click`` (a test enforces it).
 """
 

@@ -56,7 +56,7 @@ def _assert_lean_agrees(content: bytes) -> bool:
     reference = fmt.check_record_reference(content)
     signed, _ = _parse(content)
     assert (signature, message) == (signed.signature, signed.signed_bytes())
-    assert public_key.public_bytes_raw() == signed.payload.signer
+    assert public_key == signed.payload.signer
     if isinstance(reference, Finding):
         assert reference.code == "event.signature_invalid", f"lean path accepted what the reference rejects: {reference}"
     else:

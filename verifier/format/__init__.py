@@ -1,7 +1,7 @@
 """The format core of provenote v1: what a second implementation must reproduce.
 
 Pure: bytes in, typed values or coded errors out — deterministic CBOR (RFC 8949), COSE_Sign1
-with Ed25519 (RFC 9052, RFC 9864), ids and domain-separated hashes, the event-type table,
+with Ed25519 (RFC 9052, RFC 9864; libsodium under one pinned rule), ids and domain-separated hashes, the event-type table,
 events and disclosures, the chain rules, bundle records, and the one signing helper. No file
 or database I/O. This module is the format's public face: the verifier application, the
 writer (``ledger``) and the command line import from here and nowhere deeper.
@@ -44,6 +44,8 @@ from verifier.format._codes import (
     VerificationFailure,
 )
 from verifier.format._cose import protected_header, sign1
+from verifier.format._ed25519 import SigningKey, is_valid_public_key
+from verifier.format._ed25519 import verify as verify_ed25519
 from verifier.format._event import (
     MAX_ENVELOPE_SIZE,
     MAX_TIME,
@@ -153,6 +155,7 @@ __all__ = [
     "Role",
     "SchemaError",
     "SignedEvent",
+    "SigningKey",
     "TrailerClaims",
     "UntrustedDataError",
     "UsageError",
@@ -178,6 +181,7 @@ __all__ = [
     "input_assets",
     "is_key_name",
     "is_key_role",
+    "is_valid_public_key",
     "key_id",
     "lineage_source_type",
     "makes_ai_material",
@@ -191,5 +195,6 @@ __all__ = [
     "referenced_assets",
     "sign1",
     "uses_ai",
+    "verify_ed25519",
     "verify_event",
 ]

@@ -8,16 +8,14 @@ in deterministic CBOR. The protected header is the deterministic encoding of
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from verifier.format import _cbor as cbor
+from verifier.format import _ed25519 as ed25519
 from verifier.format._codes import Code, UntrustedDataError, VerificationFailure
 from verifier.format._ids import (
     ALG_ED25519,
@@ -258,19 +256,11 @@ def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
 
 
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, code: Code) -> None:
-    """Check an Ed25519 signature; raise the one uniform failure if it does not hold.
+    """Check an Ed25519 signature under the pinned rule (format.md §4.1); raise the one uniform
+    failure if it does not hold.
 
     Raises:
         VerificationFailure: ``code`` for any reason the signature does not verify.
     """
-    try:
-        public_key_object(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError) as e:
-        raise VerificationFailure(code, BAD_SIGNATURE) from e
-
-
-@functools.lru_cache(maxsize=1024)
-def public_key_object(raw: bytes) -> Ed25519PublicKey:
-    """The key object of a raw Ed25519 public key. Key objects are immutable; the events of one
-    signer share one. Raises ValueError for bytes that are not a public key."""
-    return Ed25519PublicKey.from_public_bytes(raw)
+    if not ed25519.verify(public_key, signature, message):
+        raise VerificationFailure(code, BAD_SIGNATURE)

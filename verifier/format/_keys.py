@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from verifier.format import _cbor as cbor
 from verifier.format import _cose as cose
+from verifier.format import _ed25519 as ed25519
 from verifier.format._codes import Code, UntrustedDataError, UsageError, VerificationFailure
 from verifier.format._ids import CTYPE_KEY, PUBLIC_KEY_SIZE, KeyId, key_id
 
@@ -42,8 +43,9 @@ class KeyCard:
     role: str
 
     def __post_init__(self) -> None:
-        if type(self.public_key) is not bytes or len(self.public_key) != PUBLIC_KEY_SIZE:
-            raise UsageError(f"a public key is {PUBLIC_KEY_SIZE} bytes")
+        if not ed25519.is_valid_public_key(self.public_key):
+            raise UsageError("not an Ed25519 public key the format admits (32 bytes, a point of the "
+                             "prime-order subgroup, format.md §4.1)")
         if not is_key_name(self.name):
             raise UsageError(f"invalid key name {self.name!r}: letters, digits, '.', '_' or '-' (1 to 64)")
         if not is_key_role(self.role):
@@ -80,6 +82,8 @@ def parse_key_card(card: bytes) -> KeyCard:
             or type(payload["public_key"]) is not bytes or len(payload["public_key"]) != PUBLIC_KEY_SIZE
             or not is_key_name(payload["name"]) or not is_key_role(payload["role"])):
         raise VerificationFailure(Code.KEY_MALFORMED, "a key card holds public_key, name and role")
+    if not ed25519.is_valid_public_key(payload["public_key"]):
+        raise VerificationFailure(Code.KEY_MALFORMED, "the card's key is not one the format admits (format.md §4.1)")
     if header.kid != key_id(payload["public_key"]):
         raise VerificationFailure(Code.KEY_HEADER_INVALID, "key card kid is not its key's id")
     cose.verify_signature(payload["public_key"], sign1.signature,

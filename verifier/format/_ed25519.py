@@ -1,0 +1,70 @@
+"""Ed25519 under one pinned rule (spec/format.md §4.1, ADR 0008), with libsodium (PyNaCl).
+
+A signature verifies when libsodium's verification accepts it — canonical encodings of A and R,
+S < L, neither A nor R of small order, the cofactorless equation [S]B = R + [k]A — **and** the
+public key A lies in the prime-order subgroup (``crypto_core_ed25519_is_valid_point``), checked
+once per key. Every signature check of the format goes through :func:`verify`; every signature
+the writer makes comes from :func:`sign`. Signatures are deterministic (RFC 8032), so signing
+here gives the same bytes as any other RFC 8032 implementation.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from nacl.bindings import (
+    crypto_core_ed25519_is_valid_point,
+    crypto_sign,
+    crypto_sign_open,
+    crypto_sign_seed_keypair,
+)
+from nacl.exceptions import BadSignatureError, CryptoError
+
+from verifier.format._codes import UsageError
+
+PUBLIC_KEY_SIZE = 32
+SEED_SIZE = 32
+SIGNATURE_SIZE = 64
+
+
+@functools.lru_cache(maxsize=4096)
+def is_valid_public_key(public_key: bytes) -> bool:
+    """Whether ``public_key`` is a key the rule admits: 32 bytes, the canonical encoding of a
+    point of the prime-order subgroup, not of small order. The keys of one bundle are few, so
+    each is judged once."""
+    if type(public_key) is not bytes or len(public_key) != PUBLIC_KEY_SIZE:
+        return False
+    return bool(crypto_core_ed25519_is_valid_point(public_key))
+
+
+def verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    """Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``public_key`` under
+    the pinned rule. Never raises for bad input: any defect is simply False."""
+    if not is_valid_public_key(public_key) or type(signature) is not bytes or len(signature) != SIGNATURE_SIZE:
+        return False
+    try:
+        crypto_sign_open(signature + message, public_key)
+    except (BadSignatureError, CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
+class SigningKey:
+    """An Ed25519 private key in memory (libsodium's 64-byte secret: seed then public key).
+    Never written anywhere by this class."""
+
+    __slots__ = ("_secret", "public_key")
+
+    def __init__(self, seed: bytes) -> None:
+        if type(seed) is not bytes or len(seed) != SEED_SIZE:
+            raise UsageError(f"an Ed25519 seed is {SEED_SIZE} bytes")
+        public_key, secret = crypto_sign_seed_keypair(seed)
+        self.public_key: bytes = public_key
+        self._secret = secret
+
+    def sign(self, message: bytes) -> bytes:
+        """The deterministic RFC 8032 signature of ``message``."""
+        return bytes(crypto_sign(message, self._secret)[:SIGNATURE_SIZE])
+
+    def __repr__(self) -> str:
+        return f"SigningKey(public_key={self.public_key.hex()})"  # never the secret
