@@ -77,7 +77,10 @@ def verify(public_key, signature, message):
     except (InvalidSignature, ValueError):
         return False
     return True
+def verify_signed(public_key, signed_message):
+    return verify(public_key, signed_message[:64], signed_message[64:])
 _ed25519.verify = verify
+_ed25519.verify_signed = verify_signed
 """ + _WRAPPER
 VERIFY_BEFORE = [sys.executable, "-c", _BEFORE]
 

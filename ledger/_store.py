@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import lmdb
 
@@ -105,17 +105,17 @@ class EventDraft:
             raise LedgerError(f"invalid {self.type} event: {e}") from e
 
 
-@dataclass(frozen=True)
-class Appended:
-    """What an append wrote."""
+class Appended(NamedTuple):
+    """What an append wrote (immutable; one per event, so a named tuple)."""
 
     hash: EventHash
     seq: int
     work: WorkId
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
+    """A work's head: the last event's seq, hash and recorded time."""
+
     seq: int
     hash: EventHash
     time: int
@@ -287,8 +287,9 @@ class Ledger:
                 except LedgerError as e:
                     raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
                 recorded = max(now_us(), head.time)  # time taken inside the transaction
-                disclosures = {name: encode_disclosure(os.urandom(SALT_SIZE), name, value)
-                               for name, value in draft.private.items()}
+                salts = os.urandom(SALT_SIZE * len(draft.private))  # a fresh 128-bit salt a field
+                disclosures = {name: encode_disclosure(salts[i * SALT_SIZE:(i + 1) * SALT_SIZE], name, value)
+                               for i, (name, value) in enumerate(draft.private.items())}
                 commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
                 try:
                     payload = EventPayload(FORMAT_VERSION, draft.type, work, head.seq + 1, head.hash,

@@ -83,7 +83,7 @@ def _verify_handle(handle: BinaryIO, policy: Policy) -> Report:
         handle.seek(start)
     run = _Run(policy, size)
     try:
-        run.execute(ItemReader(handle, size))
+        run.execute(ItemReader(handle, size, whole=run.whole))
     except MalformedBundle as e:
         run.fatal = Finding(e.code, e.event, e.message)
     return run.report()
@@ -151,13 +151,13 @@ class _Run:
                     phase = 3
                     last_asset = self._asset(reader, item, last_asset)
                     continue
-                raw = item.raw_head + item.content
-                self.whole.update(raw)
                 content = item.content
-                if phase == 2 and content.startswith(EVENT_RECORD_PREFIX):
-                    self.digest.update(raw)
+                if phase == 2 and content.startswith(EVENT_RECORD_PREFIX):  # the usual item: no copy
+                    self.digest.update(item.raw_head)
+                    self.digest.update(content)
                     self._queue_event(content)
                     continue
+                raw = item.raw_head + content
                 kind, record = decode_record(content)  # V1.5
                 order = _PHASES[kind]
                 if phase == -1 and kind != "header":
@@ -176,8 +176,8 @@ class _Run:
                     self._trailer(record)
                     if reader.remaining:  # V9.5: whatever follows, item or not
                         self.error(Code.BUNDLE_TRAILING_DATA, f"{reader.remaining} bytes follow the trailer")
-                        for block in reader.drain():
-                            self.whole.update(block)
+                        for _ in reader.drain():  # hashed into the bundle's SHA-256 as read
+                            pass
                     break
                 else:
                     self.digest.update(raw)
@@ -300,12 +300,10 @@ class _Run:
         if self.assets_embedded > MAX_ASSETS:
             raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many asset records")
         for seen in (item.raw_head, head.encoded):
-            self.whole.update(seen)
             self.digest.update(seen)
         content_hash = hashlib.sha256()
         for block in itertools.chain((pending,), reader.chunks(head.size - len(pending))):
             content_hash.update(block)
-            self.whole.update(block)
             self.digest.update(block)
         digest, media_type, size = head.sha256, head.media_type, head.size
         short = digest.hex()[:16]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from verifier.format import _cbor as cbor
 from verifier.format import _cose as cose
@@ -53,11 +53,11 @@ def frame(record: list[Any]) -> bytes:
     return cbor.encode(content)
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """One item as read: its head's raw bytes and its content (the record). An asset record is
     not read whole: ``content`` holds its first bytes and ``rest`` counts the bytes still to be
-    read with :meth:`ItemReader.take` / :meth:`ItemReader.chunks` (see :class:`AssetRecordHead`)."""
+    read with :meth:`ItemReader.take` / :meth:`ItemReader.chunks` (see :class:`AssetRecordHead`).
+    Immutable (one is made per item: a named tuple costs a fraction of a frozen dataclass)."""
 
     raw_head: bytes
     content: bytes
@@ -75,9 +75,12 @@ class ItemReader:
 
     BLOCK = 1 << 20
 
-    def __init__(self, handle: BinaryIO, size: int) -> None:
+    def __init__(self, handle: BinaryIO, size: int, *, whole: Any = None) -> None:
+        """``whole``, a hashlib object, is updated with every byte read from the file, in
+        blocks (the bundle's SHA-256 for the report)."""
         if size > MAX_BUNDLE_SIZE:
             raise MalformedBundle(Code.BUNDLE_TOO_LARGE, f"bundle is over {MAX_BUNDLE_SIZE} bytes")
+        self._whole = whole
         self._handle = handle
         self._remaining = size  # bytes of the file not yet handed out as items
         self._buffer = b""
@@ -192,6 +195,8 @@ class ItemReader:
         data = self._handle.read(count)
         if len(data) != count:
             raise MalformedBundle(Code.BUNDLE_TRUNCATED, "bundle ends early (the file changed while being read)")
+        if self._whole is not None:
+            self._whole.update(data)
         return data
 
 

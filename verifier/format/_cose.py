@@ -9,14 +9,14 @@ in deterministic CBOR. The protected header is the deterministic encoding of
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cbor2
 
 from verifier.format import _cbor as cbor
 from verifier.format import _ed25519 as ed25519
-from verifier.format._codes import Code, UntrustedDataError, VerificationFailure
+from verifier.format._codes import Code, UntrustedDataError, UsageError, VerificationFailure
 from verifier.format._ids import (
     ALG_ED25519,
     COSE_SIGN1_TAG,
@@ -32,7 +32,7 @@ from verifier.format._ids import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: three constants, cheap keys
 class Sign1Codes:
     """The codes a COSE_Sign1 of one purpose reports: not well-formed, not deterministic, and a
     wrong header (spec/errors.md)."""
@@ -81,12 +81,24 @@ class ProtectedHeader:
     kid: KeyId
     issuer: str  # CWT iss: the key id in lowercase hex
     subject: str | None  # CWT sub: the work id in lowercase hex (absent in a genesis event)
+    #: The bytes ``subject`` is the lowercase hex of (None without a subject; b"" if it is not the
+    #: lowercase hex of 32 bytes, which no work id equals): compared with ``work`` directly.
+    subject_bytes: bytes | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if type(self.content_type) is not str or type(self.kid) is not bytes or len(self.kid) != 32:
             raise TypeError("a protected header has a text content type and a 32-byte kid")
         if self.issuer != self.kid.hex():
             raise ValueError("CWT iss is the key id in lowercase hex")
+        subject_bytes: bytes | None = None
+        if self.subject is not None:
+            try:
+                subject_bytes = bytes.fromhex(self.subject)
+            except ValueError:
+                subject_bytes = b""
+            if len(subject_bytes) != 32 or subject_bytes.hex() != self.subject:
+                subject_bytes = b""
+        object.__setattr__(self, "subject_bytes", subject_bytes)
 
     def encode(self) -> bytes:
         claims: dict[int, Any] = {CWT_ISS: self.issuer}
@@ -243,8 +255,15 @@ def sign1(protected: bytes, payload: bytes, sign: Callable[[bytes], bytes]) -> b
     """The one signing helper of the format: a deterministic, tagged COSE_Sign1 over ``payload``
     with the ``protected`` header (see :func:`protected_header`), signed by ``sign`` (an Ed25519
     private key's sign method) over the RFC 9052 Sig_structure. Every signature of the format —
-    events, key cards, trailers — is made here."""
-    return encode_sign1(protected, payload, sign(sig_structure(protected, payload)))
+    events, key cards, trailers — is made here (each head computed once: the writer's hot path).
+
+    Raises: UsageError if ``sign`` does not return 64 bytes.
+    """
+    protected_head, payload_head = _bstr_head(len(protected)), _bstr_head(len(payload))
+    signature = sign(b"".join((b"\x84", _SIG1_CONTEXT, protected_head, protected, _EMPTY_AAD, payload_head, payload)))
+    if len(signature) != SIGNATURE_SIZE:
+        raise UsageError("an Ed25519 signature is 64 bytes")
+    return b"".join((b"\xd2\x84", protected_head, protected, b"\xa0", payload_head, payload, b"\x58\x40", signature))
 
 
 def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:

@@ -40,10 +40,18 @@ def is_valid_public_key(public_key: bytes) -> bool:
 def verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
     """Whether ``signature`` is a valid Ed25519 signature of ``message`` by ``public_key`` under
     the pinned rule. Never raises for bad input: any defect is simply False."""
-    if not is_valid_public_key(public_key) or type(signature) is not bytes or len(signature) != SIGNATURE_SIZE:
+    if type(signature) is not bytes or len(signature) != SIGNATURE_SIZE:
+        return False
+    return verify_signed(public_key, signature + message)
+
+
+def verify_signed(public_key: bytes, signed_message: bytes) -> bool:
+    """:func:`verify` of a signature and its message given as one string, signature first (as
+    libsodium takes them: no copy). ``signed_message`` is at least 64 bytes."""
+    if not is_valid_public_key(public_key):
         return False
     try:
-        crypto_sign_open(signature + message, public_key)
+        crypto_sign_open(signed_message, public_key)
     except (BadSignatureError, CryptoError, ValueError, TypeError):
         return False
     return True

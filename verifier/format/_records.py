@@ -36,16 +36,23 @@ from verifier.format._codes import (
 )
 from verifier.format._event import (
     MAX_ENVELOPE_SIZE,
+    MAX_TIME,
     PAYLOAD_KEY_ORDERS,
     SignedEvent,
     check_commitment,
-    check_payload_rules,
     disclosure_parts,
     parse_event,
-    payload_fields,
 )
-from verifier.format._ids import CTYPE_EVENT, EVENT_HASH_PREFIX, EventHash, WorkId, event_hash, key_id
-from verifier.format._types import EVENT_TYPES, PRIVATE_FIELDS
+from verifier.format._ids import (
+    CTYPE_EVENT,
+    EVENT_HASH_PREFIX,
+    FORMAT_VERSION,
+    EventHash,
+    WorkId,
+    event_hash,
+    key_id,
+)
+from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, PRIVATE_FIELDS
 
 _MAX_EVENT_RECORD = bundle.MAX_RECORD_SIZE["event"]
 
@@ -91,18 +98,21 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
     that fails gives a Finding in its place. The lean path parses the whole chunk first and then
     checks its signatures in one tight loop, so the primitive's code and tables stay in cache."""
     results: list[EventSummary | Finding] = []
-    signed: list[tuple[int, int, bytes, bytes, bytes]] = []
+    signed: list[tuple[int, int, bytes, bytes]] = []
     for content in contents:
-        lean = check_record_lean(content)
+        try:
+            lean = _lean_parse(content)
+        except _LEAN_DECLINES:
+            lean = None
         if lean is None:
             results.append(check_record_reference(content))
         else:
-            summary, public_key, signature, message = lean
-            signed.append((len(results), summary.seq, public_key, signature, message))
+            summary, public_key, signed_message = lean
+            signed.append((len(results), summary.seq, public_key, signed_message))
             results.append(summary)
-    verify = ed25519.verify
-    for index, seq, public_key, signature, message in signed:
-        if not verify(public_key, signature, message):  # V5
+    verify = ed25519.verify_signed
+    for index, seq, public_key, signed_message in signed:
+        if not verify(public_key, signed_message):  # V5
             results[index] = Finding(Code.EVENT_SIGNATURE_INVALID, seq, cose.BAD_SIGNATURE,
                                      results[index].hash)
     return results
@@ -191,22 +201,28 @@ _UNFORESEEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, Recu
 
 # -- the lean path ----------------------------------------------------------------------------
 
-_SIG1_START = b"\x84\x6aSignature1"  # ["Signature1", … of RFC 9052 §4.4
+_SIG1_START = b"\x84\x6aSignature1"
+_EVENT_HASHER = hashlib.sha256(EVENT_HASH_PREFIX)
 _EMPTY_AAD = b"\x40"
 _LEAN_DECLINES = (IndexError, ValueError, TypeError, OverflowError, RecursionError, CodedError,
                   SchemaError, cbor2.CBORDecodeError)
 
 
 def check_record_lean(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes] | None:
-    """The summary, key, signature and signed message of a record in the one layout of a valid
-    event record, all checks but the signature passed; None to let the reference path judge."""
+    """The summary, key, signature and signed message (the Sig_structure) of a record in the one
+    layout of a valid event record, all checks but the signature passed; None to let the
+    reference path judge."""
     try:
-        return _lean_parse(content)
+        lean = _lean_parse(content)
     except _LEAN_DECLINES:
         return None
+    if lean is None:
+        return None
+    summary, public_key, signed_message = lean
+    return summary, public_key, signed_message[:64], signed_message[64:]
 
 
-def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes] | None:
+def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes] | None:
     # V1.5: 83 65 "event" <bstr envelope> <disclosures>; the envelope's head in shortest form.
     if len(content) > _MAX_EVENT_RECORD or content[:7] != EVENT_RECORD_PREFIX:
         return None
@@ -258,8 +274,7 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes] | No
     patterns = _PAYLOAD_PATTERNS.get(tuple(value)) if type(value) is dict else None
     if patterns is None:
         return None
-    version, type_name, work, seq, prev, time, occurred, signer, body, commitments = payload_fields(value)
-    check_payload_rules(version, type_name, work, seq, prev, time, occurred, body, commitments)
+    body = value["body"]
     # Canonical form (spec/format.md §2, V3.4): the payload's bytes, item by item, are the shortest-form
     # encodings the patterns admit, and the body's are cbor2's plain encoding of the decoded body
     # (deterministic for ordered, float-free maps). CBOR items are self-delimiting, so the
@@ -277,20 +292,37 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes] | No
     if (not payload_bytes.startswith(body_bytes, match.end())
             or after_body.fullmatch(payload_bytes, match.end() + len(body_bytes)) is None):
         return None
+    # V4: the patterns have fixed each field's type — v, seq, time, occurred unsigned 64-bit
+    # integers; work, prev, signer 32-byte strings; a type name of the table; commitments a map of
+    # the table's private fields to 32-byte digests — so what is left of payload_fields and
+    # check_payload_rules is the values' own rules (tests/verifier/test_records.py holds the two
+    # paths equal).
+    work, prev, signer = value.get("work"), value.get("prev"), value["signer"]
+    type_name, seq, time, occurred = value["type"], value["seq"], value["time"], value.get("occurred")
+    commitments = value["commitments"]
+    if value["v"] != FORMAT_VERSION or time > MAX_TIME or (occurred is not None and (occurred > MAX_TIME
+                                                                                       or occurred > time)):
+        return None
+    if (type_name == GENESIS_TYPE) != (seq == 0) or (type_name == GENESIS_TYPE) != (work is None):
+        return None
+    EVENT_TYPES[type_name].check_body(body, frozenset(commitments))
     if len(commitments) > 1 and not cbor.ordered_and_float_free(commitments):
         return None
-    if header.kid != key_id(signer) or header.subject != (work.hex() if work is not None else None):  # V3.5
+    if header.kid != key_id(signer) or header.subject_bytes != work:  # V3.5
         return None
     # V7: disclosures.
     rest = content[end:]
     disclosed = {} if rest == b"\x80" else _check_disclosures(commitments, seq, _decode_disclosures(rest))
-    event_hash = EventHash(hashlib.sha256(EVENT_HASH_PREFIX + content[start:end]).digest())
-    # The Sig_structure from the bytes received: the heads are already in shortest form.
-    message = b"".join((_SIG1_START, content[protected_start - 2:protected_end], _EMPTY_AAD,
-                        content[protected_end + 1:payload_end]))
+    hasher = _EVENT_HASHER.copy()
+    hasher.update(memoryview(content)[start:end])
+    event_hash = EventHash(hasher.digest())
+    # The signature, then the Sig_structure from the bytes received (the heads are already in
+    # shortest form): one string, as libsodium takes them.
+    signed_message = b"".join((content[payload_end + 2:end], _SIG1_START, content[protected_start - 2:protected_end],
+                               _EMPTY_AAD, content[protected_end + 1:payload_end]))
     summary = EventSummary(event_hash, seq, type_name, work, prev, time, occurred, signer, body,
                            tuple(commitments), disclosed)
-    return summary, signer, content[payload_end + 2:end], message
+    return summary, signer, signed_message
 
 
 def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
