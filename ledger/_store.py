@@ -280,12 +280,15 @@ class Ledger:
             head = Head.decode(raw_head)
             for index, draft in enumerate(drafts):
                 where = f" (event {index + 1} of the batch)" if len(drafts) > 1 else ""
-                try:
-                    _check_segments(draft.body)
-                    self._check_references(txn, work, draft)
-                    body = self._with_source_type(txn, work, draft)
-                except LedgerError as e:
-                    raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
+                spec = EVENT_TYPES[draft.type]
+                body = dict(draft.body)
+                if spec.assets or spec.references:  # a note has neither: nothing to look up
+                    try:
+                        _check_segments(body)
+                        self._check_references(txn, work, draft)
+                        body = self._with_source_type(txn, work, draft)
+                    except LedgerError as e:
+                        raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
                 recorded = max(now_us(), head.time)  # time taken inside the transaction
                 salts = os.urandom(SALT_SIZE * len(draft.private))  # a fresh 128-bit salt a field
                 disclosures = {name: encode_disclosure(salts[i * SALT_SIZE:(i + 1) * SALT_SIZE], name, value)
@@ -370,6 +373,8 @@ class Ledger:
         txn.put(digest, position, db=self._db["by_hash"])
         for name, encoded in disclosures.items():  # keyed by position: sequential inserts
             txn.put(position + name.encode(), encoded, db=self._db["private"])
+        if not EVENT_TYPES[payload.type].assets:  # a note, an attestation: no asset, no lineage
+            return
         for role, assets in ((b"o", output_assets(payload.type, payload.body)),
                              (b"i", input_assets(payload.type, payload.body))):
             for asset in assets:

@@ -71,9 +71,11 @@ class EventPayload:
 
     def __post_init__(self) -> None:
         """Raises: SchemaError (a ``ValueError``) naming the first rule broken."""
+        body, commitments = self.body, self.commitments
         check_field_types(self.version, self.type, self.work, self.seq, self.prev, self.time, self.occurred,
-                          self.signer, dict(self.body) if isinstance(self.body, Mapping) else self.body,
-                          dict(self.commitments) if isinstance(self.commitments, Mapping) else self.commitments)
+                          self.signer, body if type(body) is dict or not isinstance(body, Mapping) else dict(body),
+                          commitments if type(commitments) is dict or not isinstance(commitments, Mapping)
+                          else dict(commitments))
         check_payload_rules(self.version, self.type, self.work, self.seq, self.prev, self.time,
                             self.occurred, self.body, self.commitments)
 
@@ -102,12 +104,25 @@ class EventPayload:
         """The payload's deterministic bytes. Construction validated the schema, which implies
         the CBOR data model, so no second walk is needed; and the schema admits floats only in
         ``params``, so a body without it takes the faster float-free encoder."""
-        value = self.to_cbor()  # top-level keys already in deterministic order
         if "params" in self.body:
-            return cbor.encode_validated(value)
-        value["body"] = cbor.ordered(value["body"])
-        value["commitments"] = cbor.ordered(value["commitments"])
-        return cbor.encode_ordered_float_free(value)
+            return cbor.encode_validated(self.to_cbor())
+        # The writer's hot path: the top level written field by field in its deterministic key
+        # order (v, seq, body, prev, time, type, work, signer, occurred, commitments; format.md §3),
+        # each value by cbor2's shortest-form encoder. tests/test_vectors.py holds it to the bytes.
+        dumps = cbor.encode_ordered_float_free
+        genesis = self.work is None
+        parts = [_MAP_HEADS[(genesis, self.occurred is None)], b"\x61v", dumps(self.version), b"\x63seq",
+                 dumps(self.seq), b"\x64body", dumps(cbor.ordered(self.body))]
+        if not genesis:
+            parts += (b"\x64prev", dumps(bytes(self.prev or b"")))
+        parts += (b"\x64time", dumps(self.time), b"\x64type", dumps(self.type))
+        if not genesis:
+            parts += (b"\x64work", dumps(bytes(self.work or b"")))
+        parts += (b"\x66signer", dumps(self.signer))
+        if self.occurred is not None:
+            parts += (b"\x68occurred", dumps(self.occurred))
+        parts += (b"\x6bcommitments", dumps(cbor.ordered(self.commitments)))
+        return b"".join(parts)
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
@@ -121,6 +136,10 @@ class EventPayload:
             return cls(*fields)
         except SchemaError as e:
             raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, str(e), event=fields[3]) from e
+
+
+#: The map head of a payload: (genesis, without occurred) -> number of keys.
+_MAP_HEADS = {(False, False): b"\xaa", (False, True): b"\xa9", (True, False): b"\xa8", (True, True): b"\xa7"}
 
 
 PayloadFields = tuple[int, str, WorkId | None, int, EventHash | None, int, int | None, bytes,
