@@ -45,20 +45,11 @@ from ledger import (  # noqa: E402
     Ledger,
     export_bundle,
 )
-from tests.helpers import fixed_signer  # noqa: E402
+from tests.helpers import PEAK_RSS_VERIFIER, fixed_signer  # noqa: E402
 
 # Runs the verifier exactly as `python -m verifier` does, in this same process, and reports the
 # process's peak resident set on the way out.
-_WRAPPER = """
-import runpy, sys
-sys.argv = ["provenote-verify", *sys.argv[1:]]
-try:
-    runpy.run_module("verifier", run_name="__main__")
-finally:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            sys.stderr.write("peak-rss-kb " + line.split()[1] + "\\n")
-"""
+_WRAPPER = PEAK_RSS_VERIFIER
 VERIFY = [sys.executable, "-c", _WRAPPER]
 # The same verifier with the primitive swapped for OpenSSL, and the same rule (the key check):
 # what verification cost before libsodium.

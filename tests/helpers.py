@@ -14,6 +14,19 @@ from verifier.format import SigningKey
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Runs the verifier exactly as `python -m verifier` does, in the same process, then writes the
+#: process's peak resident set (VmHWM of /proc/self/status) as "peak-rss-kb N" on stderr.
+PEAK_RSS_VERIFIER = """
+import runpy, sys
+sys.argv = ["provenote-verify", *sys.argv[1:]]
+try:
+    runpy.run_module("verifier", run_name="__main__")
+finally:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("peak-rss-kb " + line.split()[1] + "\\n")
+"""
+
 
 def fixed_signer(seed_byte: int, name: str = "alice", role: str = "creator") -> Signer:
     key = SigningKey(bytes([seed_byte]) * 32)

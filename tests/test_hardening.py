@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ledger import EventDraft, Ledger, LedgerError, export_bundle
-from tests.helpers import ROOT, Cli, assert_one_line_error, fixed_signer, write_wav
+from tests.helpers import PEAK_RSS_VERIFIER, ROOT, Cli, assert_one_line_error, fixed_signer, write_wav
 from verifier import Policy, verify_bundle
 from verifier.format import CTYPE_EVENT, MAX_TEXT, EventPayload, SchemaError, WorkId
 
@@ -126,20 +126,8 @@ def test_control_characters_in_untrusted_text_are_escaped(cli: Cli) -> None:
 
 # -- row 5: bounded memory on hostile input ------------------------------------------------------
 
-_PEAK = """
-import runpy, sys
-sys.argv = ["provenote-verify", *sys.argv[1:]]
-try:
-    runpy.run_module("verifier", run_name="__main__")
-finally:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            sys.stderr.write("peak-rss-kb " + line.split()[1] + "\\n")
-"""
-
-
 def _peak_rss_mb(bundle: Path) -> tuple[int, float, str]:
-    proc = subprocess.run([sys.executable, "-c", _PEAK, str(bundle)], capture_output=True, text=True, timeout=300,
+    proc = subprocess.run([sys.executable, "-c", PEAK_RSS_VERIFIER, str(bundle)], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     kb = int(proc.stderr.rsplit("peak-rss-kb ", 1)[1].split()[0])
     return proc.returncode, kb / 1024, proc.stdout + proc.stderr

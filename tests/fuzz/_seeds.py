@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
@@ -29,3 +31,16 @@ def json_event_seeds() -> list[bytes]:
                                         "kind": "melody", "segments": [[0, 500]]}},
         {"type": "attestation", "body": {"about": "00" * 32, "statement": "s"}},
     )]
+
+
+def fuzz(one_input: Callable[[bytes], None], seeds: list[bytes]) -> None:
+    """Run a harness under atheris; the corpus folder (the last argument, if a folder) is seeded
+    first with ``seeds``."""
+    import atheris
+
+    corpus = Path(sys.argv[-1]) if len(sys.argv) > 1 and Path(sys.argv[-1]).is_dir() else None
+    if corpus is not None:
+        for index, seed in enumerate(seeds):
+            (corpus / f"seed-{index}").write_bytes(seed)
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()

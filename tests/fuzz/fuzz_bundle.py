@@ -21,14 +21,9 @@ def one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    from tests.fuzz._seeds import bundle_seeds
+    from tests.fuzz._seeds import bundle_seeds, fuzz
 
-    corpus = Path(sys.argv[-1]) if len(sys.argv) > 1 and Path(sys.argv[-1]).is_dir() else None
-    if corpus is not None:
-        for index, seed in enumerate(bundle_seeds()):
-            (corpus / f"seed-{index}").write_bytes(seed)
-    atheris.Setup(sys.argv, one_input)
-    atheris.Fuzz()
+    fuzz(one_input, bundle_seeds())
 
 
 if __name__ == "__main__":
