@@ -59,7 +59,7 @@ class Context:
     def keys(self) -> KeyStore:
         return KeyStore(self.keys_dir)
 
-    def passphrase(self, *, confirm: bool = False) -> str:
+    def passphrase(self, *, confirm: bool = False, key: str | None = None) -> str:
         if self.passphrase_file is not None:
             return read_text_file(self.passphrase_file, "--passphrase-file", limit=4096).rstrip("\r\n")
         value = os.environ.get("PROVENOTE_PASSPHRASE")
@@ -67,7 +67,8 @@ class Context:
             return value
         if not sys.stdin.isatty():
             raise fail("no passphrase: set PROVENOTE_PASSPHRASE or use --passphrase-file")
-        return str(click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True))
+        label = f"Passphrase for key {key}" if key else "Passphrase"
+        return str(click.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True))
 
     def readonly_ledger(self) -> Ledger:
         """The ledger opened read-only (log, check, export, work list): nothing can be written."""
@@ -76,7 +77,7 @@ class Context:
     def signer(self, name: str) -> Signer:
         if name not in self._signers:
             self.keys.info(name)  # a missing key is reported before asking for a passphrase
-            self._signers[name] = self.keys.unlock(name, self.passphrase())
+            self._signers[name] = self.keys.unlock(name, self.passphrase(key=name))
         return self._signers[name]
 
     @contextmanager

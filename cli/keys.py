@@ -19,7 +19,7 @@ def key() -> None:
 @pass_ctx
 def key_new(obj: Context, name: str, role: str, as_json: bool) -> None:
     """Generate an Ed25519 key, encrypted under a passphrase (scrypt + ChaCha20-Poly1305)."""
-    info = obj.keys.create(name, role, obj.passphrase(confirm=True))
+    info = obj.keys.create(name, role, obj.passphrase(confirm=True, key=name))
     if as_json:
         emit_json({"name": info.name, "role": info.role, "key_id": info.key_id,
                    "public_key": info.public_key})

@@ -50,6 +50,10 @@ def _append(obj: Context, work_prefix: str, as_key: str, duration: float | None,
         else:
             emit_json([{"event": r.hash, "seq": r.seq} for r in results])
         return
+    if len(results) > 1:  # a batch: one line, not one per event (--json lists them)
+        click.echo(f"recorded {len(results)} events, #{results[0].seq} to #{results[-1].seq}; "
+                   f"head {results[-1].hash.hex()}")
+        return
     for draft, result in zip(drafts, results, strict=True):
         click.echo(f"recorded {draft.type} #{result.seq} {result.hash.hex()}")
 
