@@ -278,8 +278,8 @@ class Ledger:
             if raw_head is None:
                 raise LedgerError(f"unknown work {work.hex()}")
             head = Head.decode(raw_head)
+            batch = len(drafts) > 1
             for index, draft in enumerate(drafts):
-                where = f" (event {index + 1} of the batch)" if len(drafts) > 1 else ""
                 spec = EVENT_TYPES[draft.type]
                 body = dict(draft.body)
                 if spec.assets or spec.references:  # a note has neither: nothing to look up
@@ -288,7 +288,7 @@ class Ledger:
                         self._check_references(txn, work, draft)
                         body = self._with_source_type(txn, work, draft)
                     except LedgerError as e:
-                        raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
+                        raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
                 recorded = max(now_us(), head.time)  # time taken inside the transaction
                 salts = os.urandom(SALT_SIZE * len(draft.private))  # a fresh 128-bit salt a field
                 disclosures = {name: encode_disclosure(salts[i * SALT_SIZE:(i + 1) * SALT_SIZE], name, value)
@@ -299,10 +299,10 @@ class Ledger:
                                            recorded, _occurred(draft.occurred, recorded),
                                            signer.info.public_key, body, commitments)
                 except SchemaError as e:  # bad input from the caller: nothing is written
-                    raise LedgerError(f"invalid {draft.type} event{where}: {e}") from e
+                    raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
                 payload_bytes = payload.encode()
                 if len(payload_bytes) + len(protected) + 80 > MAX_ENVELOPE_SIZE:  # L2, before signing
-                    raise LedgerError(f"invalid {draft.type} event{where}: its envelope would be over "
+                    raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: its envelope would be over "
                                       f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
                 envelope = sign1(protected, payload_bytes, signer.sign)
                 digest = event_hash(envelope)
@@ -533,6 +533,10 @@ class Snapshot:
         if card is None:
             raise LedgerError(f"no key card for signer {key_id(public_key).hex()[:16]}")
         return bytes(card)
+
+
+def _where(index: int, batch: bool) -> str:
+    return f" (event {index + 1} of the batch)" if batch else ""
 
 
 def _check_segments(body: Mapping[str, Any]) -> None:

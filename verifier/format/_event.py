@@ -104,25 +104,12 @@ class EventPayload:
         """The payload's deterministic bytes. Construction validated the schema, which implies
         the CBOR data model, so no second walk is needed; and the schema admits floats only in
         ``params``, so a body without it takes the faster float-free encoder."""
+        value = self.to_cbor()  # top-level keys already in deterministic order
         if "params" in self.body:
-            return cbor.encode_validated(self.to_cbor())
-        # The writer's hot path: the top level written field by field in its deterministic key
-        # order (v, seq, body, prev, time, type, work, signer, occurred, commitments; format.md §3),
-        # each value by cbor2's shortest-form encoder. tests/test_vectors.py holds it to the bytes.
-        dumps = cbor.encode_ordered_float_free
-        genesis = self.work is None
-        parts = [_MAP_HEADS[(genesis, self.occurred is None)], b"\x61v", dumps(self.version), b"\x63seq",
-                 dumps(self.seq), b"\x64body", dumps(cbor.ordered(self.body))]
-        if not genesis:
-            parts += (b"\x64prev", dumps(bytes(self.prev or b"")))
-        parts += (b"\x64time", dumps(self.time), b"\x64type", dumps(self.type))
-        if not genesis:
-            parts += (b"\x64work", dumps(bytes(self.work or b"")))
-        parts += (b"\x66signer", dumps(self.signer))
-        if self.occurred is not None:
-            parts += (b"\x68occurred", dumps(self.occurred))
-        parts += (b"\x6bcommitments", dumps(cbor.ordered(self.commitments)))
-        return b"".join(parts)
+            return cbor.encode_validated(value)
+        value["body"] = cbor.ordered(value["body"])
+        value["commitments"] = cbor.ordered(value["commitments"])
+        return cbor.encode_ordered_float_free(value)  # one call into cbor2's C encoder
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
@@ -136,10 +123,6 @@ class EventPayload:
             return cls(*fields)
         except SchemaError as e:
             raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, str(e), event=fields[3]) from e
-
-
-#: The map head of a payload: (genesis, without occurred) -> number of keys.
-_MAP_HEADS = {(False, False): b"\xaa", (False, True): b"\xa9", (True, False): b"\xa8", (True, True): b"\xa7"}
 
 
 PayloadFields = tuple[int, str, WorkId | None, int, EventHash | None, int, int | None, bytes,
