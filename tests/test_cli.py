@@ -189,3 +189,20 @@ def test_duration_option_for_unreadable_format(cli: Cli, work: str) -> None:
     assert result.code == 0, result.err
     body = json.loads(cli("log", work, "--json").out)[-1]["body"]
     assert body["output"]["duration_ms"] == 12500 and body["output"]["media_type"] == "audio/mpeg"
+
+
+def test_log_selects_and_streams(cli: Cli, work: str) -> None:
+    lines = "\n".join(json.dumps({"type": "note", "body": {"text": f"n{i}"}}) for i in range(12))
+    (cli.home / "notes.jsonl").write_text(lines)
+    assert cli("record", "batch", work, "--as", "alice", "--file", "notes.jsonl").code == 0
+    whole = json.loads(cli("log", work, "--json").out)
+    assert len(whole) == 13 and [r["seq"] for r in whole] == list(range(13))  # still the whole chain, an array
+    assert [r["seq"] for r in json.loads(cli("log", work, "--json", "--limit", "3").out)] == [0, 1, 2]
+    assert [r["seq"] for r in json.loads(cli("log", work, "--json", "--tail", "2").out)] == [11, 12]
+    assert [r["type"] for r in json.loads(cli("log", work, "--json", "--type", "work.created").out)] == ["work.created"]
+    streamed = cli("log", work, "--jsonl", "--type", "note", "--tail", "3").out.splitlines()
+    assert [json.loads(line)["seq"] for line in streamed] == [10, 11, 12]
+    assert json.loads(cli("log", work, "--json", "--since", "9999-01-01T00:00:00Z").out) == []
+    assert len(cli("log", work, "--limit", "5").out.splitlines()) == 5
+    assert_one_line_error(cli("log", work, "--since", "yesterday"))
+    assert_one_line_error(cli("log", work, "--json", "--jsonl"))
