@@ -454,6 +454,8 @@ def vectors() -> list[Vector]:
         assemble(sign_chain(at(notes(3), 1, disclose=("text",),
                                disclosures_hook=lambda d: [[d[0][0][:15], d[0][1], d[0][2]]]))),
         ("disclosure.malformed",))
+    add("disclosure-malformed-empty", "a disclosed plaintext that is empty (text is never empty)",
+        assemble(sign_chain(at(notes(3), 1, private={"text": ""}, disclose=("text",)))), ("disclosure.malformed",))
     add("disclosure-mismatch", "a disclosed note altered",
         assemble(sign_chain(at(notes(3), 1, disclose=("text",),
                                disclosures_hook=lambda d: [[d[0][0], d[0][1], d[0][2] + "!"]]))),
@@ -469,6 +471,8 @@ def vectors() -> list[Vector]:
         assemble(full, assets=[(BELL[0], "audio/flac", BELL[2])]), ("asset.metadata_mismatch",))
     add("asset-media-type-too-long", "an asset record whose media type is 1,025 bytes (limit 1,024)",
         assemble(full, assets=[(BELL[0], "a" * 1025, BELL[2])]), ("bundle.malformed",))
+    add("asset-media-type-empty", "an asset record whose media type is empty (1 to 1,024 bytes)",
+        assemble(full, assets=[(BELL[0], "", BELL[2])]), ("bundle.malformed",))
     add("asset-unreferenced", "bytes no event names", assemble(full, assets=[BELL, (hashlib.sha256(b"x").digest(),
                                                                                   "audio/wav", b"x")]),
         ("asset.unreferenced",))
