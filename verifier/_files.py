@@ -1,5 +1,5 @@
-"""Asset files on disk: streaming SHA-256 and finding files by hash. The only I/O helpers the
-verifier has; the writer (ledger/) uses them too."""
+"""The verifier's file I/O: streaming SHA-256, finding files by hash, reading small inputs.
+Every file is opened so that a FIFO or a device never blocks, and must be a regular file."""
 
 from __future__ import annotations
 
@@ -7,22 +7,36 @@ import os
 import stat
 from collections.abc import Collection
 from pathlib import Path
+from typing import BinaryIO
 
 from verifier.format import UsageError, asset_digest
 
 _BLOCK = 1 << 20
 
 
+def _open_regular(path: Path, label: str) -> BinaryIO:
+    """``path`` opened for reading, non-blocking, and checked to be a regular file.
+
+    Raises: UsageError naming ``label``: missing, cannot be opened, not a regular file.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError as e:
+        raise UsageError(f"{label}: file not found") from e
+    except OSError as e:
+        raise UsageError(f"{label}: cannot open: {e.strerror}") from e
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UsageError(f"{label}: not a regular file")
+    return os.fdopen(fd, "rb")
+
+
 def sha256_file(path: Path) -> tuple[bytes, int]:
     """Stream a regular file once: its asset hash and size (verifier.format.asset_digest).
-    A FIFO or a device is refused (opened non-blocking, then checked), never read.
 
-    Raises: OSError, UsageError for a file that is not regular.
+    Raises: OSError, UsageError for a file that is missing or not regular.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UsageError(f"{path} is not a regular file")
+    with _open_regular(path, str(path)) as handle:
         return asset_digest(iter(lambda: handle.read(_BLOCK), b""))
 
 
@@ -53,15 +67,7 @@ def read_regular_file(path: Path, *, limit: int, what: str) -> bytes:
         UsageError: naming ``what`` and the path: missing, not a regular file, unreadable, or
             larger than ``limit`` bytes.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError as e:
-        raise UsageError(f"{what} {path}: file not found") from e
-    except OSError as e:
-        raise UsageError(f"{what} {path}: cannot open: {e.strerror}") from e
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UsageError(f"{what} {path}: not a regular file")
+    with _open_regular(path, f"{what} {path}") as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as e:

@@ -438,12 +438,8 @@ def parse_trailer(record: list[Any], keys: dict[KeyId, KeyCard], work: WorkId) -
     names = ("work", "header", "events", "head", "keys", "assets", "digest")
     if type(value) is not dict or set(value) != set(names):
         raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, f"trailer holds exactly {', '.join(names)}")
-    for name in ("work", "header", "head", "digest"):
-        if type(value[name]) is not bytes or len(value[name]) != DIGEST_SIZE:
-            raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, f"trailer {name} must be 32 bytes")
-    for name in ("events", "keys", "assets"):
-        if type(value[name]) is not int or not 0 <= value[name] < 2**64:
-            raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, f"trailer {name} must be a count")
-    claims = TrailerClaims(WorkId(value["work"]), value["header"], value["events"], value["head"],
-                           value["keys"], value["assets"], value["digest"])
+    try:  # the claims' own checks: 32-byte digests, unsigned 64-bit counts
+        claims = TrailerClaims(*(value[name] for name in names))
+    except TypeError as e:
+        raise VerificationFailure(Code.BUNDLE_TRAILER_INVALID, str(e)) from e
     return claims, header.kid

@@ -151,7 +151,7 @@ class ChainChecker:
                                  seq))
         outputs = output_assets(type_name, body)
         if outputs:
-            made_ai = ai_input or makes_ai_material(type_name, body)
+            made_ai = outputs_are_ai(type_name, body, self._is_ai)
             for asset in outputs:
                 self._ai.setdefault(asset["sha256"], made_ai)
 

@@ -255,15 +255,14 @@ def sign1(protected: bytes, payload: bytes, sign: Callable[[bytes], bytes]) -> b
     """The one signing helper of the format: a deterministic, tagged COSE_Sign1 over ``payload``
     with the ``protected`` header (see :func:`protected_header`), signed by ``sign`` (an Ed25519
     private key's sign method) over the RFC 9052 Sig_structure. Every signature of the format —
-    events, key cards, trailers — is made here (each head computed once: the writer's hot path).
+    events, key cards, trailers — is made here.
 
     Raises: UsageError if ``sign`` does not return 64 bytes.
     """
-    protected_head, payload_head = _bstr_head(len(protected)), _bstr_head(len(payload))
-    signature = sign(b"".join((b"\x84", _SIG1_CONTEXT, protected_head, protected, _EMPTY_AAD, payload_head, payload)))
+    signature = sign(sig_structure(protected, payload))
     if len(signature) != SIGNATURE_SIZE:
         raise UsageError("an Ed25519 signature is 64 bytes")
-    return b"".join((b"\xd2\x84", protected_head, protected, b"\xa0", payload_head, payload, b"\x58\x40", signature))
+    return encode_sign1(protected, payload, signature)
 
 
 def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:

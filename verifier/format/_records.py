@@ -203,7 +203,6 @@ _UNFORESEEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, Recu
 
 _SIG1_START = b"\x84\x6aSignature1"
 _EVENT_HASHER = hashlib.sha256(EVENT_HASH_PREFIX)
-_EVENT_HEADERS: dict[bytes, cose.ProtectedHeader] = {}  # valid event protected headers, by their bytes
 _EMPTY_AAD = b"\x40"
 _LEAN_DECLINES = (IndexError, ValueError, TypeError, OverflowError, RecursionError, CodedError,
                   SchemaError, cbor2.CBORDecodeError)
@@ -265,13 +264,8 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes] | None:
         return None
     protected = content[protected_start:protected_end]
     payload_bytes = content[payload_start:payload_end]
-    # V3.3: the protected header (the events of one signer in one work share it: remembered).
-    header = _EVENT_HEADERS.get(protected)
-    if header is None:
-        header = cose.parse_protected(protected, cose.EVENT_CODES)
-        if len(_EVENT_HEADERS) >= 4096:
-            _EVENT_HEADERS.clear()
-        _EVENT_HEADERS[protected] = header
+    # V3.3: the protected header (parse_protected remembers the valid ones).
+    header = cose.parse_protected(protected, cose.EVENT_CODES)
     if header.content_type != CTYPE_EVENT:
         return None
     # V3.4 and V4: the payload, strictly decoded; canonical; its fields, rules and body schema.

@@ -60,8 +60,6 @@ def check_text(name: str, value: Any) -> None:
             raise SchemaError(f"{name} is not valid Unicode text (a lone surrogate)") from e
 
 
-_text = check_text
-
 
 _U64_MAX = 2**64 - 1
 _N64_MIN = -(2**64)  # the most negative integer of the data model (major type 1)
@@ -93,11 +91,11 @@ def _asset(name: str, value: Any) -> None:
             raise SchemaError(f"{name} lacks {required}")
     _digest(f"{name}.sha256", value["sha256"])
     _uint(f"{name}.size", value["size"])
-    _text(f"{name}.media_type", value["media_type"])
+    check_text(f"{name}.media_type", value["media_type"])
     if "duration_ms" in value:
         _uint(f"{name}.duration_ms", value["duration_ms"])
     if "name" in value:
-        _text(f"{name}.name", value["name"])
+        check_text(f"{name}.name", value["name"])
 
 
 def _list_of(item: Validator, *, min_items: int = 0) -> Validator:
@@ -126,7 +124,7 @@ def _params(name: str, value: Any) -> None:
             raise SchemaError(f"{name} keys must be non-empty text of at most {MAX_TEXT} characters")
         kind = type(element)
         if kind is str:
-            _text(f"{name}.{key}", element)
+            check_text(f"{name}.{key}", element)
         elif kind is int:
             _int(f"{name}.{key}", element)
         elif kind is float:
@@ -272,11 +270,11 @@ _P, _U, _C = Role.PRODUCES, Role.USES, Role.CHOOSES
 EVENT_TYPES: dict[str, EventType] = {
     t.name: t
     for t in (
-        EventType("work.created", {"title": _text}, {"isrc": _text, "iswc": _text}),
+        EventType("work.created", {"title": check_text}, {"isrc": check_text, "iswc": check_text}),
         EventType(
             "generation",
-            {"model": _text, "outputs": _assets},
-            {"model_version": _text, "provider": _text, "seed": _int, "params": _params,
+            {"model": check_text, "outputs": _assets},
+            {"model_version": check_text, "provider": check_text, "seed": _int, "params": _params,
              "inputs": _assets},
             private_optional=frozenset({"prompt", "negative_prompt", "lyrics"}),
             source_types=frozenset({"trainedAlgorithmicMedia"}),
@@ -299,7 +297,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "human-edit",
             {"inputs": _list_of(_asset, min_items=1), "output": _asset, "kind": _enum(EDIT_KINDS)},
-            {"segments": _segments, "stems": _list_of(_text), "tool": _text, "minutes": _uint},
+            {"segments": _segments, "stems": _list_of(check_text), "tool": check_text, "minutes": _uint},
             private_optional=frozenset({"note"}),
             source_types=frozenset({"compositeWithTrainedAlgorithmicMedia", "humanEdits"}),
             assets=(AssetField("output", _P, False), AssetField("inputs", _U, True)),
@@ -315,20 +313,20 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         EventType(
             "assist",
-            {"tool": _text, "function": _text, "inputs": _list_of(_asset, min_items=1),
+            {"tool": check_text, "function": check_text, "inputs": _list_of(_asset, min_items=1),
              "outputs": _list_of(_asset, min_items=1)},
             source_types=frozenset({"algorithmicallyEnhanced"}),
             assets=(AssetField("outputs", _P, True), AssetField("inputs", _U, True)),
         ),
         EventType(
             "import",
-            {"output": _asset, "source": _text},
+            {"output": _asset, "source": check_text},
             source_types=IPTC_TERMS,
             assets=(AssetField("output", _P, False),),
         ),
-        EventType("release", {"asset": _asset}, {"isrc": _text}, assets=(AssetField("asset", _U, False),)),
+        EventType("release", {"asset": _asset}, {"isrc": check_text}, assets=(AssetField("asset", _U, False),)),
         EventType("note", {}, private_required=frozenset({"text"})),
-        EventType("attestation", {"about": _digest, "statement": _text},
+        EventType("attestation", {"about": _digest, "statement": check_text},
                   references=(Reference("about", excluded=frozenset({"note"})),)),
     )
 }
