@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from cli.context import emit_json, json_option
+from cli.localtsa import LocalTsa, LocalTsaUnavailable
 from ledger import (
     Appended,
     DisclosureRequest,
@@ -24,10 +26,13 @@ from ledger import (
     Ledger,
     LedgerError,
     Signer,
+    Witness,
     export_bundle,
+    request_timestamp,
 )
-from verifier import Policy, verify_bundle
+from verifier import Policy, load_tsa_roots, verify_bundle
 from verifier.cli import load_trusted_key, write_report
+from verifier.format import SIG_COSIGNATURE_V1, SIG_ED25519, Checkpoint, SignedNote, VerifierKey
 from verifier.render import render_text
 
 DEMO_PASSPHRASE = "night-market-demo"  # noqa: S105 -- printed to the user; demo keys only
@@ -117,6 +122,8 @@ class DemoResult:
     trust_files: list[Path]
     work: bytes
     steps: list[str]
+    tsa_root: Path | None
+    witness: str  # the notary's C2SP vkey
 
 
 def run_demo(folder: Path) -> DemoResult:
@@ -125,7 +132,8 @@ def run_demo(folder: Path) -> DemoResult:
         raise LedgerError(f"{folder} is not empty: give the demo a new folder (provenote demo DIR)")
     folder.mkdir(parents=True, exist_ok=True)
     keys = KeyStore(folder / "keys")
-    people = {"mei": "composer", "jun": "producer", "cuegen-logs": "provider", "legal": "exporter"}
+    people = {"mei": "composer", "jun": "producer", "cuegen-logs": "provider", "legal": "exporter",
+              "studio-log": "log", "notary": "witness"}
     for name, role in people.items():
         keys.create(name, role, DEMO_PASSPHRASE)
     signers = {name: keys.unlock(name, DEMO_PASSPHRASE) for name in people}
@@ -182,6 +190,8 @@ def run_demo(folder: Path) -> DemoResult:
                              "the two output hashes match our records."})
         record(mei, "delivery note", "note", {}, {"text": "Delivered to the music supervisor of episode 3."})
 
+        tsa_root = _anchor_and_witness(book, folder, signers["studio-log"], signers["notary"], steps)
+
         bundle_path = folder / "night-market.bundle"
         exported = export_bundle(book, work, signers["legal"], bundle_path,
                                  disclose=DisclosureRequest(fields=frozenset({"prompt"})),
@@ -193,8 +203,34 @@ def run_demo(folder: Path) -> DemoResult:
         path = trust / f"{name}.pem"
         path.write_text(signers[name].info.pem())
         trust_files.append(path)
+    witness = VerifierKey(signers["notary"].info.name, SIG_COSIGNATURE_V1, signers["notary"].info.public_key)
     return DemoResult(folder, folder / "ledger", folder / "keys", folder / "audio", exported, trust_files,
-                      bytes(work), steps)
+                      bytes(work), steps, tsa_root, witness.format())
+
+
+def _anchor_and_witness(book: Ledger, folder: Path, log_key: Signer, notary: Signer, steps: list[str]) -> Path | None:
+    """The studio's log key signs a checkpoint of the whole log; a timestamp authority the demo
+    starts on 127.0.0.1 (where openssl is installed) stamps it; a notary cosigns it as a witness.
+    Returns the TSA's root certificate (the auditor's --tsa-root), or None without openssl."""
+    note, _ = book.checkpoint(log_key)
+    size = Checkpoint.parse(SignedNote.parse(note).text).size
+    steps.append(f"    {log_key.info.name:11} checkpoint      signs the ledger's Merkle log at {size} events")
+    root: Path | None = None
+    try:
+        with LocalTsa(folder / "tsa", name="Night Market demo TSA") as tsa:
+            response, nonce = request_timestamp(tsa.url, note)
+            book.add_anchor(note, nonce, response)
+            root = tsa.root_path
+        steps.append(f"    {'local TSA':11} anchor          RFC 3161 timestamp over the checkpoint "
+                     "(a demo TSA on 127.0.0.1)")
+    except LocalTsaUnavailable:
+        steps.append("    (openssl is not installed: no timestamp authority, no trusted time)")
+    log_vkey = VerifierKey(book.origin, SIG_ED25519, log_key.info.public_key)
+    cosigned = Witness(folder / "witness").cosign(note, notary, log_key=log_vkey)
+    book.add_cosignatures(cosigned.note,
+                          [VerifierKey(notary.info.name, SIG_COSIGNATURE_V1, notary.info.public_key)])
+    steps.append(f"    {notary.info.name:11} witness         cosigns the checkpoint (C2SP tlog-cosignature)")
+    return root
 
 
 @click.command()
@@ -204,7 +240,10 @@ def demo(folder: Path, as_json: bool) -> None:
     """Build the "Night Market" story in FOLDER (default ./night-market), export and verify it."""
     result = run_demo(folder)
     trusted = [load_trusted_key(p) for p in result.trust_files]
-    report = verify_bundle(result.bundle.path, Policy(trusted, assets_dir=result.audio))
+    roots = load_tsa_roots([result.tsa_root]) if result.tsa_root else []
+    policy = Policy(trusted, assets_dir=result.audio, tsa_roots=[c.public_bytes(Encoding.DER) for c in roots],
+                    witnesses=[VerifierKey.parse(result.witness)])
+    report = verify_bundle(result.bundle.path, policy)
     reports = {lang: folder / name for lang, name in (("en", "report.html"), ("zh", "report-zh.html"))}
     for lang, path in reports.items():
         write_report(report, path, lang)
@@ -217,10 +256,14 @@ def demo(folder: Path, as_json: bool) -> None:
         click.echo(f"  {step}")
     click.echo(f"\nexported {result.bundle.path} ({result.bundle.size} bytes, {result.bundle.events} events, "
                f"prompt disclosed, {result.bundle.assets_embedded} audio files embedded)")
-    click.echo("verified it offline, trusting mei, jun, cuegen-logs and the exporter legal:\n")
+    click.echo("verified it offline, trusting mei, jun, cuegen-logs and the exporter legal, the demo TSA's root "
+               "and the notary as a witness:\n")
     click.echo("  " + render_text(report).replace("\n", "\n  "))
     click.echo(f"\nreport for a court: {reports['en']} (Chinese: {reports['zh']}); open it in a browser")
     trust = " ".join(f"--trust {p}" for p in result.trust_files)
+    if result.tsa_root is not None:
+        trust += f" --tsa-root {result.tsa_root}"
+    trust += f" --witness {result.witness}"
     click.echo(f"\ntry:  provenote-verify {result.bundle.path} {trust}")
     click.echo(f"      provenote --ledger {result.ledger} --keys {result.keys} log {result.work.hex()[:12]}")
     click.echo(f"keys: {result.keys}/ (demo passphrase: {DEMO_PASSPHRASE!r}; for this demo only)")

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cli.context import Context, emit_json, fail, pass_ctx, read_text_file
+from cli.log import anchor_after_release
 from ledger import (
     DraftBuilder,
     EventDraft,
@@ -248,6 +249,7 @@ def record_release(obj: Context, work_prefix: str, as_key: str, occurred: str | 
         return [b.draft("release", body, {}, _when(occurred))]
 
     _append(obj, work_prefix, as_key, duration, as_json, build)
+    anchor_after_release(obj, as_key)  # with PROVENOTE_TSA set
 
 
 @record.command("note")

@@ -26,10 +26,13 @@ from ledger._store import (
     WorkInfo,
     sign_event,
 )
+from ledger._tsa import TsaError, request_timestamp
+from ledger._witness import Cosigned, Witness, WitnessError
 
 __all__ = [
     "Appended",
     "AssetError",
+    "Cosigned",
     "DisclosureRequest",
     "DraftBuilder",
     "EventDraft",
@@ -43,6 +46,9 @@ __all__ = [
     "Signer",
     "Snapshot",
     "StoredEvent",
+    "TsaError",
+    "Witness",
+    "WitnessError",
     "WorkInfo",
     "describe_file",
     "export_bundle",
@@ -51,6 +57,7 @@ __all__ = [
     "parse_params",
     "parse_segment",
     "parse_time",
+    "request_timestamp",
     "sha256_file",
     "sign_event",
 ]

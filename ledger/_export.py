@@ -22,6 +22,7 @@ from verifier.format import (
     PRIVATE_FIELDS,
     AssetRecordHead,
     EventHash,
+    KeyId,
     TrailerClaims,
     WorkId,
     frame,
@@ -74,6 +75,7 @@ class ExportResult:
     assets_missing: int
     sha256: bytes
     size: int
+    logged: int = 0  # events the bundle's latest checkpoint covers (spec/anchoring.md)
 
 
 def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
@@ -92,12 +94,17 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         head = view.head(work)
         signers: set[bytes] = set()
         assets: dict[bytes, dict[str, Any]] = {}
-        for stored in view.chain(work):  # pass 1: who signed, which assets
+        hashes: list[bytes] = []
+        for stored in view.chain(work):  # pass 1: who signed, which assets, the log's leaves
             payload = stored.event.payload
+            hashes.append(stored.event.hash)
             signers.add(payload.signer)
             for asset in referenced_assets(payload.type, payload.body):
                 assets.setdefault(asset["sha256"], dict(asset))
         cards = {key_id(pk): view.key_card(pk) for pk in signers}
+        log_records, logged, log_signers = view.log.bundle_records(hashes)
+        for kid in log_signers:  # the keys that signed its checkpoints
+            cards.setdefault(KeyId(kid), view.key_card_by_id(kid))
         cards.setdefault(key_id(exporter.info.public_key), exporter.key_card())
         embeddable = {digest: ref for digest, ref in assets.items() if _embeddable(ref)}
         found = _find_assets(assets_from, embeddable) if assets_from is not None else {}
@@ -128,6 +135,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
                     events += 1
                 for asset_hash in sorted(found):
                     _emit_asset(emit, found[asset_hash], asset_hash, assets[asset_hash])
+                for record in log_records:
+                    emit(frame(record))
                 claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(found),
                                        digest.digest())
                 emit(frame(["trailer", claims.sign(exporter.info.public_key, exporter.sign)]), in_digest=False)
@@ -139,7 +148,7 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
             Path(temp_name).unlink(missing_ok=True)
             raise
     return ExportResult(out, events, len(cards), disclosed, len(found), len(assets) - len(found),
-                        whole.digest(), out.stat().st_size)
+                        whole.digest(), out.stat().st_size, logged)
 
 
 TEMP_PREFIX = ".provenote-export-"  # then the writing process's id: a dead writer's file is stale

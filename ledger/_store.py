@@ -16,6 +16,16 @@ from typing import Any, NamedTuple
 import lmdb
 
 from ledger._keystore import Signer
+from ledger._log import (
+    LOG_TABLES,
+    META_LOG_SIZE,
+    META_LOG_VERSION,
+    LogAppender,
+    LogView,
+    StoreInconsistent,
+    u64,
+)
+from ledger._tsa import check_reply
 from verifier.format import (
     CTYPE_EVENT,
     EVENT_TYPES,
@@ -25,30 +35,43 @@ from verifier.format import (
     MAX_TIME,
     SALT_SIZE,
     ChainChecker,
+    Checkpoint,
     Code,
     EventHash,
     EventPayload,
     SchemaError,
+    SignedCheckpoint,
     SignedEvent,
+    SignedNote,
     UsageError,
     VerificationFailure,
+    VerifierKey,
     WorkId,
     check_text,
+    checkpoint_imprint,
     commitment,
+    consistency_proof,
     decode_cbor,
     default_source_type,
+    encode_add_checkpoint,
     encode_cbor,
     encode_disclosure,
     event_hash,
     input_assets,
     key_id,
+    leaf_hash,
     lineage_source_type,
+    log_origin,
     output_assets,
     outputs_are_ai,
     parse_event,
+    parse_key_card,
     protected_header,
+    root_of,
     sign1,
+    sign_note,
     uses_ai,
+    verify_cosignature,
 )
 
 MAP_SIZE = 1 << 36  # 64 GiB of address space; the file grows only as data is written
@@ -56,7 +79,8 @@ _U64 = 8
 _META_FORMAT = b"format_version"
 _META_LEDGER_ID = b"ledger_id"
 _META_LINEAGE = b"lineage_version"
-_TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys", b"lineage")
+_TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys", b"lineage",
+           *LOG_TABLES)
 _AI, _NOT_AI = b"\x01", b"\x00"
 
 
@@ -178,6 +202,8 @@ class Ledger:
             txn.put(_META_FORMAT, str(FORMAT_VERSION).encode(), db=ledger._db["meta"])
             txn.put(_META_LEDGER_ID, os.urandom(16), db=ledger._db["meta"])
             txn.put(_META_LINEAGE, b"1", db=ledger._db["meta"])
+            txn.put(META_LOG_VERSION, b"1", db=ledger._db["meta"])
+            txn.put(META_LOG_SIZE, u64(0), db=ledger._db["meta"])
         return ledger
 
     @classmethod
@@ -200,7 +226,25 @@ class Ledger:
             raise LedgerError(f"{path} is not a provenote v{FORMAT_VERSION} ledger")
         if not readonly:
             ledger._build_lineage()
+            ledger._build_log()
         return ledger
+
+    def _build_log(self) -> None:
+        """A ledger written before the Merkle log (spec/ledger.md §5) gains it on first open: its
+        events become leaves in the order they were appended — by recorded time, then work id,
+        then seq (recorded times never go back within a work) — in one write transaction."""
+        with self._env.begin() as txn:
+            if txn.get(META_LOG_VERSION, db=self._db["meta"]) is not None:
+                return
+        with self._env.begin(write=True, buffers=False) as txn:
+            view = Snapshot(txn, self._db)
+            order = sorted((stored.event.payload.time, info.work, stored.seq, stored.event.hash)
+                           for info in view.works() for stored in view.chain(info.work))
+            log = LogAppender(txn, self._db)
+            for *_, digest in order:
+                log.append(digest)
+            log.finish()
+            txn.put(META_LOG_VERSION, b"1", db=self._db["meta"])
 
     def _build_lineage(self) -> None:
         """A ledger written before the lineage table (spec/ledger.md) gains it on first open:
@@ -251,6 +295,9 @@ class Ledger:
             digest = event_hash(envelope)
             work = WorkId(digest)
             self._write(txn, work, payload, envelope, digest, {})
+            log = LogAppender(txn, self._db)
+            log.append(digest)
+            log.finish()
             txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
             self._remember_key(txn, signer)
             txn.put(work, encode_cbor({"title": title, "created": recorded}), db=self._db["works"])
@@ -278,6 +325,7 @@ class Ledger:
             if raw_head is None:
                 raise LedgerError(f"unknown work {work.hex()}")
             head = Head.decode(raw_head)
+            log = LogAppender(txn, self._db)
             batch = len(drafts) > 1
             for index, draft in enumerate(drafts):
                 spec = EVENT_TYPES[draft.type]
@@ -307,9 +355,11 @@ class Ledger:
                 envelope = sign1(protected, payload_bytes, signer.sign)
                 digest = event_hash(envelope)
                 self._write(txn, work, payload, envelope, digest, disclosures)
+                log.append(digest)
                 head = Head(payload.seq, digest, recorded)
                 results.append(Appended(digest, payload.seq, work))
             txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
+            log.finish()
             self._remember_key(txn, signer)
         return results
 
@@ -381,6 +431,138 @@ class Ledger:
                 txn.put(asset["sha256"] + digest, role, db=self._db["assets"])
         self._remember_lineage(txn, work, payload.type, payload.body)
 
+    # -- the log: checkpoints, anchors, cosignatures (spec/anchoring.md) -----------------------
+
+    @property
+    def origin(self) -> str:
+        """The origin line of this ledger's checkpoints: ``provenote/<ledger id hex>``."""
+        with self._env.begin() as txn:
+            return log_origin(_must(txn.get(_META_LEDGER_ID, db=self._db["meta"])))
+
+    def checkpoint(self, signer: Signer) -> tuple[bytes, bool]:
+        """Sign a checkpoint of the whole log as it is now (C2SP tlog-checkpoint as a signed note,
+        spec/anchoring.md §2) and store it, in one write transaction. Returns the note's bytes and
+        whether it is new (the same key's checkpoint of the same size is returned as stored).
+
+        The ledger never signs two checkpoints inconsistent with each other: before signing, the
+        latest stored checkpoint's root is recomputed from the tree at its size.
+
+        Raises: LedgerError for an empty log, a log without its tree (read-only), or a stored
+        checkpoint the tree no longer agrees with (a damaged store: nothing is signed).
+        """
+        origin = self.origin
+        with self._env.begin(write=True) as txn:
+            view = LogView(txn, self._db)
+            size = view.size
+            if not view.available or size == 0:
+                raise LedgerError("the log is empty: append an event before signing a checkpoint")
+            try:
+                latest = view.latest()
+                if latest is not None:
+                    stored = Checkpoint.parse(SignedNote.parse(latest[2]).text)
+                    if stored.size > size or view.root(stored.size) != stored.root:
+                        raise LedgerError(f"the stored checkpoint of size {stored.size} disagrees with the log: "
+                                          "nothing signed (run 'provenote check')")
+                key = u64(size) + key_id(signer.info.public_key)
+                existing = txn.get(key, db=self._db["checkpoints"])
+                if existing is not None:
+                    return bytes(existing), False
+                note = sign_note(Checkpoint(origin, size, view.root(size)).text(), origin, signer.private_key).encode()
+            except (StoreInconsistent, VerificationFailure) as e:
+                raise LedgerError(f"the log is damaged: {e}") from e
+            txn.put(key, note, db=self._db["checkpoints"])
+            self._remember_key(txn, signer)
+        return note, True
+
+    def latest_checkpoint(self) -> tuple[int, bytes] | None:
+        """(size, note) of the latest stored checkpoint, or None."""
+        with self.snapshot() as view:
+            latest = view.log.latest()
+            return (latest[0], latest[2]) if latest is not None else None
+
+    def log_size(self) -> int:
+        with self.snapshot() as view:
+            return view.log.size
+
+    def add_anchor(self, note: bytes, nonce: int, response: bytes) -> None:
+        """Store an RFC 3161 response over a stored checkpoint note, in one write transaction.
+
+        Raises: LedgerError for a note not stored; TsaError for a response that is not a granted
+        token over exactly these bytes with this nonce (spec/anchoring.md §4).
+        """
+        check_reply(response, note, nonce, "the timestamp response")
+        size = self._stored_size(note)
+        with self._env.begin(write=True) as txn:
+            txn.put(u64(size) + checkpoint_imprint(note) + u64(nonce), response, db=self._db["anchors"])
+
+    def add_cosignatures(self, data: bytes, witnesses: Sequence[VerifierKey]) -> list[str]:
+        """Store the cosignatures of a cosigned checkpoint (a signed note whose text is a stored
+        checkpoint's) made by one of ``witnesses`` and verifying under its key. Returns the
+        names of the witnesses whose cosignature was stored.
+
+        Raises: LedgerError for a note that is not one of this ledger's checkpoints, or no
+        cosignature of a given witness that verifies.
+        """
+        try:
+            signed = SignedNote.parse(data)
+            checkpoint = Checkpoint.parse(signed.text)
+        except VerificationFailure as e:
+            raise LedgerError(f"not a cosigned checkpoint: {e.message}") from e
+        with self.snapshot() as view:
+            if not any(Checkpoint.parse(SignedNote.parse(note).text) == checkpoint
+                       for _, _, note in view.log.notes_of(checkpoint.size)):
+                raise LedgerError(f"no checkpoint of size {checkpoint.size} with that root in this ledger")
+        accepted: list[tuple[str, str]] = []
+        for signature in signed.signatures:
+            for witness in witnesses:
+                try:
+                    if verify_cosignature(signed.text, signature, witness.name, witness.public_key) is not None:
+                        accepted.append((witness.name, signature.line()))
+                except VerificationFailure:
+                    continue
+        if not accepted:
+            raise LedgerError("no cosignature in it verifies under a given --witness key")
+        with self._env.begin(write=True) as txn:
+            for _, line in accepted:
+                txn.put(u64(checkpoint.size) + line.encode("utf-8"), b"", db=self._db["cosignatures"])
+        return [name for name, _ in accepted]
+
+    def prove_consistency(self, old: bytes) -> bytes:
+        """The C2SP tlog-witness add-checkpoint body from an older checkpoint of this log to the
+        latest: ``old <size>``, the RFC 9162 consistency proof, and the latest checkpoint note.
+
+        Raises: LedgerError for a note that is not a checkpoint of this log's history (another
+        origin, a root the tree disagrees with, larger than the latest checkpoint) or no checkpoint.
+        """
+        try:
+            checkpoint = Checkpoint.parse(SignedNote.parse(old).text)
+        except VerificationFailure as e:
+            raise LedgerError(f"not a checkpoint: {e.message}") from e
+        if checkpoint.origin != self.origin:
+            raise LedgerError(f"that checkpoint is of {checkpoint.origin}, not of this ledger ({self.origin})")
+        with self.snapshot() as view:
+            latest = view.log.latest()
+            if latest is None:
+                raise LedgerError("this ledger has signed no checkpoint: run 'provenote checkpoint' first")
+            size, _, note = latest
+            if checkpoint.size > size:
+                raise LedgerError(f"that checkpoint (size {checkpoint.size}) is newer than the latest ({size})")
+            if checkpoint.size and view.log.root(checkpoint.size) != checkpoint.root:
+                raise LedgerError(f"that checkpoint's root is not this log's root at size {checkpoint.size}: "
+                                  "it is from another history")
+            proof = consistency_proof(view.log.nodes, checkpoint.size, size) if 0 < checkpoint.size < size else []
+        return encode_add_checkpoint(checkpoint.size, proof, note)
+
+    def _stored_size(self, note: bytes) -> int:
+        try:
+            size = Checkpoint.parse(SignedNote.parse(note).text).size
+        except VerificationFailure as e:
+            raise LedgerError(f"not a checkpoint: {e.message}") from e
+        with self.snapshot() as view:
+            if not any(stored == note for _, _, stored in view.log.notes_of(size)):
+                raise LedgerError("that checkpoint is not stored in this ledger")
+        return size
+
     # -- reading ------------------------------------------------------------------------------
 
     @contextmanager
@@ -448,10 +630,12 @@ class Ledger:
         """
         works = events = 0
         with self.snapshot() as view:
+            hashes: list[bytes] = []
             for info in view.works():
                 checker = ChainChecker(info.work)
                 try:
                     for stored in view.chain(info.work):
+                        hashes.append(stored.event.hash)
                         stored.event.verify_signature()
                         if stored.event.payload.seq != stored.seq:
                             raise VerificationFailure(Code.CHAIN_SEQ_GAP, "stored position and seq differ",
@@ -466,7 +650,42 @@ class Ledger:
                     raise VerificationFailure(e.code, f"work {info.work.hex()} seq {e.event}: {e.message}",
                                               event=e.event) from e
                 works += 1
+            self._check_log(view, hashes)
         return works, events
+
+    def _check_log(self, view: Snapshot, hashes: list[bytes]) -> None:
+        """The log holds every event once, as the leaf its index says; the stored tree gives the
+        root recomputed from those leaves; every stored checkpoint states the tree's root at its
+        size, for this ledger's origin, signed by its key (spec/ledger.md §5).
+
+        Raises: VerificationFailure ``log.proof_invalid`` or ``log.signature_invalid``.
+        """
+        log = view.log
+        if not log.available:
+            return
+        size = log.size
+        if size != len(hashes):
+            raise VerificationFailure(Code.LOG_PROOF_INVALID, f"the log has {size} leaves for {len(hashes)} events")
+        ordered: list[bytes | None] = [None] * size
+        for digest in hashes:
+            index = log.leaf_index(digest)
+            if index is None or index >= size or ordered[index] is not None:
+                raise VerificationFailure(Code.LOG_PROOF_INVALID, f"event {digest.hex()[:16]} is not one leaf of the log")
+            ordered[index] = leaf_hash(digest)
+        try:
+            leaves = [h for h in ordered if h is not None]
+            if root_of(leaves) != log.root(size) or not log.nodes_agree(leaves):
+                raise VerificationFailure(Code.LOG_PROOF_INVALID, "the stored tree is not that of the events")
+            origin = self.origin
+            for checkpoint_size, signer, note in log.checkpoints():
+                card = parse_key_card(view.key_card_by_id(signer))
+                SignedCheckpoint.parse(note, {card.key_id: card}, origin=origin)
+                checkpoint = Checkpoint.parse(SignedNote.parse(note).text)
+                if checkpoint.size != checkpoint_size or log.root(checkpoint.size) != checkpoint.root:
+                    raise VerificationFailure(Code.LOG_PROOF_INVALID,
+                                              f"the checkpoint of size {checkpoint_size} disagrees with the tree")
+        except StoreInconsistent as e:
+            raise VerificationFailure(Code.LOG_PROOF_INVALID, str(e)) from e
 
 
 class Snapshot:
@@ -475,6 +694,7 @@ class Snapshot:
     def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
         self._txn = txn
         self._db = tables
+        self.log = LogView(txn, tables)
 
     def works(self) -> list[WorkInfo]:
         result = []
@@ -529,9 +749,13 @@ class Snapshot:
 
     def key_card(self, public_key: bytes) -> bytes:
         """The stored key card of a signer. Raises LedgerError if there is none."""
-        card = self._txn.get(key_id(public_key), db=self._db["keys"])
+        return self.key_card_by_id(key_id(public_key))
+
+    def key_card_by_id(self, kid: bytes) -> bytes:
+        """The stored key card of a key id. Raises LedgerError if there is none."""
+        card = self._txn.get(kid, db=self._db["keys"])
         if card is None:
-            raise LedgerError(f"no key card for signer {key_id(public_key).hex()[:16]}")
+            raise LedgerError(f"no key card for signer {kid.hex()[:16]}")
         return bytes(card)
 
 

@@ -78,10 +78,12 @@ class Cli:
                    PROVENOTE_PASSPHRASE=self.passphrase, PYTHONPATH=str(ROOT))
         return env
 
-    def __call__(self, *args: str, passphrase: str | None = None, module: str = "cli") -> Result:
+    def __call__(self, *args: str, passphrase: str | None = None, module: str = "cli",
+                 extra_env: dict[str, str] | None = None) -> Result:
         env = self.env
         if passphrase is not None:
             env["PROVENOTE_PASSPHRASE"] = passphrase
+        env.update(extra_env or {})
         proc = subprocess.run([sys.executable, "-m", module, *args], cwd=self.home, env=env,
                               capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
         return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -10,13 +10,25 @@ Public surface::
 The format itself (codec, events, chain rules, bundle records) is :mod:`verifier.format`; the
 human-involvement method is :mod:`verifier.analysis`; text and HTML output :mod:`verifier.render`.
 
-Runtime dependencies: ``cryptography``, ``cbor2`` and PyNaCl only. This package never imports
+Runtime dependencies: ``cryptography``, ``cbor2`` and PyNaCl; ``rfc3161-client`` only when a
+bundle holds an RFC 3161 timestamp (imported then, not before). This package never imports
 ``ledger``, ``cli``, ``lmdb`` or ``click`` (a test enforces it).
 """
 
 from verifier._files import read_regular_file
-from verifier._report import SPEC_VERSION, STEPS, VERIFIER_VERSION, Policy, Report, SignerReport
+from verifier._report import (
+    SPEC_VERSION,
+    STEPS,
+    VERIFIER_VERSION,
+    ExistedBy,
+    LogReport,
+    Policy,
+    Report,
+    SignerReport,
+    TimestampReport,
+)
 from verifier._run import verify_bundle
+from verifier._timestamp import TimestampCheck, check_timestamp, load_tsa_roots
 from verifier.format import (
     Code,
     CodedError,
@@ -29,7 +41,8 @@ from verifier.format import (
 )
 
 __all__ = [
-    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "Finding", "MalformedBundle", "Policy",
-    "ProvenoteError", "Report", "SignerReport", "UntrustedDataError", "UsageError", "VerificationFailure",
+    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "ExistedBy", "Finding", "LogReport",
+    "MalformedBundle", "Policy", "ProvenoteError", "Report", "SignerReport", "TimestampCheck", "TimestampReport",
+    "UntrustedDataError", "UsageError", "VerificationFailure", "check_timestamp", "load_tsa_roots",
     "read_regular_file", "verify_bundle",
 ]

@@ -13,13 +13,16 @@ from typing import Any
 from verifier.analysis import METHOD, Profile
 from verifier.format import (
     PUBLIC_KEY_SIZE,
+    SIG_COSIGNATURE_V1,
     Code,
     EventSummary,
     Finding,
     MalformedBundle,
     UsageError,
     VerificationFailure,
+    VerifierKey,
     WorkId,
+    format_time,
     key_id,
 )
 
@@ -39,7 +42,12 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("V8", "embedded and supplied assets against their hashes"),
     ("V9", "trailer: signature, counts, head and digest"),
     ("V10", "trust: signers in the auditor's list"),
+    ("V11", "Merkle log: checkpoints, inclusion, consistency, known checkpoints"),
+    ("V12", "time and witnesses: RFC 3161 timestamps, cosignatures, quorum"),
 )
+
+#: Errors that leave a bundle *valid* (intact and signed) but fail the run: trust the auditor asked for.
+TRUST_CODES = frozenset({Code.KEY_UNTRUSTED, Code.WITNESS_QUORUM_UNMET})
 
 
 @dataclass(frozen=True)
@@ -50,18 +58,28 @@ class Policy:
     ``require_trusted``: an untrusted signer is an error (``key.untrusted``).
     ``assets_dir``: a folder of files to check against the recorded hashes.
     ``jobs``: processes for steps V3–V5 and V7 (the result is the same for any number).
+    ``known_checkpoints``: signed checkpoint notes the auditor saw before (V11.4).
+    ``tsa_roots``: DER certificates of the timestamp authorities' roots the auditor trusts (V12.1).
+    ``witnesses``: C2SP vkeys (type 0x04) of the witnesses the auditor trusts; ``quorum``: how
+    many of them must have cosigned (default: 1 when witnesses are given) (V12.2).
 
     Raises (on construction): UsageError for a key that is not 32 bytes, ``require_trusted``
-    without keys, or ``jobs`` < 1.
+    without keys, ``jobs`` < 1, a quorum without witnesses or above their number.
     """
 
     trusted_keys: frozenset[bytes] | None = None
     require_trusted: bool = False
     assets_dir: Path | None = None
     jobs: int = 1
+    known_checkpoints: tuple[bytes, ...] = ()
+    tsa_roots: tuple[bytes, ...] = ()
+    witnesses: tuple[VerifierKey, ...] = ()
+    quorum: int = 0
 
     def __init__(self, trusted_keys: Iterable[bytes] | None = None, *, require_trusted: bool = False,
-                 assets_dir: Path | None = None, jobs: int = 1) -> None:
+                 assets_dir: Path | None = None, jobs: int = 1, known_checkpoints: Iterable[bytes] = (),
+                 tsa_roots: Iterable[bytes] = (), witnesses: Iterable[VerifierKey] = (),
+                 quorum: int | None = None) -> None:
         keys = frozenset(trusted_keys) if trusted_keys is not None else None
         if keys is not None and any(type(k) is not bytes or len(k) != PUBLIC_KEY_SIZE for k in keys):
             raise UsageError(f"a trusted key is a raw {PUBLIC_KEY_SIZE}-byte Ed25519 public key")
@@ -73,6 +91,17 @@ class Policy:
         object.__setattr__(self, "require_trusted", require_trusted)
         object.__setattr__(self, "assets_dir", assets_dir)
         object.__setattr__(self, "jobs", jobs)
+        witness_keys = tuple(witnesses)
+        if any(not isinstance(w, VerifierKey) or w.sig_type != SIG_COSIGNATURE_V1 for w in witness_keys):
+            raise UsageError("a witness is a C2SP cosignature vkey (signature type 0x04)")
+        if quorum is None:
+            quorum = 1 if witness_keys else 0
+        if type(quorum) is not int or not 0 <= quorum <= len(witness_keys) or (witness_keys and quorum == 0):
+            raise UsageError(f"--quorum must be from 1 to the number of --witness keys ({len(witness_keys)})")
+        object.__setattr__(self, "known_checkpoints", tuple(known_checkpoints))
+        object.__setattr__(self, "tsa_roots", tuple(tsa_roots))
+        object.__setattr__(self, "witnesses", witness_keys)
+        object.__setattr__(self, "quorum", quorum)
 
     def trusts(self, public_key: bytes) -> bool | None:
         """Whether a key is trusted; None when no trust list was given."""
@@ -92,6 +121,65 @@ class SignerReport:
     def to_json(self) -> dict[str, Any]:
         return {"key": self.public_key.hex(), "key_id": key_id(self.public_key).hex(), "name": self.name,
                 "role": self.role, "events": self.events, "trusted": self.trusted}
+
+
+@dataclass(frozen=True)
+class TimestampReport:
+    """One RFC 3161 timestamp over a checkpoint of the bundle (V12.1)."""
+
+    size: int  # the tree size of the checkpoint it stamps
+    time: int  # its genTime, microseconds since the epoch (UTC)
+    tsa: str
+    trusted: bool
+    reason: str | None  # why it is not trusted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"size": self.size, "time": format_time(self.time), "tsa": self.tsa, "trusted": self.trusted,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ExistedBy:
+    """Events ``first``..``last`` (positions in the bundle) existed no later than ``time``: a
+    trusted timestamp over a checkpoint whose tree holds them (V12.3)."""
+
+    first: int
+    last: int
+    time: int
+    tsa: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"first": self.first, "last": self.last, "time": format_time(self.time), "tsa": self.tsa}
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """What the bundle's log records prove (V11–V12): the latest checkpoint, how many of the
+    events it covers, the earlier checkpoints it extends, timestamps, cosignatures by the
+    auditor's witnesses, and the known checkpoints compared."""
+
+    origin: str
+    size: int
+    root: bytes
+    signer: str
+    covered: int  # the first ``covered`` events are leaves of the checkpoint's tree
+    checkpoints: tuple[int, ...]  # sizes of the earlier checkpoints it extends
+    timestamps: tuple[TimestampReport, ...]
+    witnesses: tuple[tuple[str, int, int], ...]  # (witness, size cosigned, cosignature time s)
+    witnessed: int  # events covered by a checkpoint cosigned by a quorum of --witness keys
+    known: tuple[tuple[int, str], ...]  # (size, "extends" or the code) for each --known-checkpoint
+    existed_by: tuple[ExistedBy, ...]
+    evidence: tuple[str, ...]  # the two signed notes of an equivocation, as text
+
+    def to_json(self) -> dict[str, Any]:
+        return {"origin": self.origin, "size": self.size, "root": self.root.hex(), "signer": self.signer,
+                "covered_events": self.covered, "earlier_checkpoints": list(self.checkpoints),
+                "timestamps": [t.to_json() for t in self.timestamps],
+                "cosignatures": [{"witness": w, "size": s, "time": t} for w, s, t in self.witnesses],
+                "witnessed_events": self.witnessed,
+                "known_checkpoints": [{"size": s, "result": r} for s, r in self.known],
+                "existed_no_later_than": [e.to_json() for e in self.existed_by],
+                "evidence": list(self.evidence)}
 
 
 @dataclass(frozen=True)
@@ -124,10 +212,11 @@ class Report:
     kept: tuple[EventSummary, ...]  # the events that touch assets or attest, for the analysis
     human_involvement: Profile | None  # only for a valid bundle
     policy: Policy = field(default_factory=Policy)
+    log: LogReport | None = None
 
     def __post_init__(self) -> None:
         if self.valid and (not self.readable or self.errors_not_listed
-                           or any(f.code is not Code.KEY_UNTRUSTED for f in self.errors)):
+                           or any(f.code not in TRUST_CODES for f in self.errors)):
             raise ValueError("a report with errors is not valid")
         if not self.valid and not self.errors and self.fatal is None:
             raise ValueError("an invalid report names at least one error")
@@ -163,6 +252,8 @@ class Report:
         for step, name in STEPS:
             if step == "V10" and self.policy.trusted_keys is None:
                 result = "not evaluated"
+            elif step in ("V11", "V12") and self.log is None and step not in failed:
+                result = "no log records" if self.readable else "not reached"
             elif step in failed:
                 result = "fail"
             else:
@@ -186,4 +277,5 @@ class Report:
             "bundle": {"sha256": self.bundle_sha256.hex(), "size": self.bundle_size},
             "verifier": {"version": VERIFIER_VERSION, "spec": SPEC_VERSION, "method": METHOD},
             "human_involvement": self.human_involvement.to_json() if self.human_involvement else None,
+            "log": self.log.to_json() if self.log else None,
         }

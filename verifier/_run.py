@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from verifier._files import scan_by_hash
-from verifier._report import Policy, Report, SignerReport
+from verifier._log import LogCheck
+from verifier._report import TRUST_CODES, LogReport, Policy, Report, SignerReport
 from verifier.analysis import analyse
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
     DIGEST_SIZE,
     EVENT_RECORD_PREFIX,
     MAX_ASSETS,
+    MAX_CHECKPOINTS,
     MAX_EVENTS,
     MAX_KEYS,
     AssetRecordHead,
@@ -55,7 +57,8 @@ CHUNK_BYTES = 16 << 20  # or fewer: a chunk holds at most about 16 MiB of record
 MAX_FINDINGS = 200  # errors listed in full; the rest are counted
 TIMELINE_CAP = 5_000
 DISCLOSURE_CAP = 200
-_PHASES = {"header": 0, "key": 1, "event": 2, "asset": 3, "trailer": 4}
+_PHASES = {"header": 0, "key": 1, "event": 2, "asset": 3, "log": 4, "checkpoint": 5, "timestamp": 6,
+           "cosignature": 7, "trailer": 8}
 
 
 def verify_bundle(source: Path | str | BinaryIO, policy: Policy | None = None) -> Report:
@@ -128,6 +131,11 @@ class _Run:
         self.assets_embedded = 0
         self.assets_checked = 0
         self.assets_missing = 0
+        self.hashes: list[bytes] = []  # every event record's hash, in order (V11.2)
+        self.times: list[int | None] = []  # and its recorded time (None: the event failed V3–V7)
+        self.logcheck = LogCheck(policy)
+        self.log_records = 0
+        self.log_report: LogReport | None = None
 
     def error(self, code: Code, message: str, event: int | None = None) -> None:
         if len(self.errors) < MAX_FINDINGS:
@@ -162,7 +170,7 @@ class _Run:
                 order = _PHASES[kind]
                 if phase == -1 and kind != "header":
                     raise MalformedBundle(Code.BUNDLE_MALFORMED, "the first record is not a provenote bundle header")
-                if order < phase or (order == 0 and phase != -1):  # V1.7
+                if order < phase or (order == 0 and phase != -1) or (order == 4 and phase == 4):  # V1.7
                     raise MalformedBundle(Code.BUNDLE_ORDER, f"a {kind} record is out of place")
                 if order > 2 >= phase:
                     self._flush_events(final=True)
@@ -185,6 +193,11 @@ class _Run:
                         self._key(record)
                     elif kind == "event":
                         self._queue_event(content)
+                    else:  # the log's records (V11, V12): checked at the end
+                        self.log_records += 1
+                        if self.log_records > 3 * MAX_CHECKPOINTS + 1:  # V1.7 (B3)
+                            raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many log records")
+                        self.logcheck.add(kind, record)
             if phase < 4:
                 raise MalformedBundle(Code.BUNDLE_TRUNCATED, "the bundle ends before its trailer")
         except MalformedBundle:
@@ -256,9 +269,13 @@ class _Run:
                     raise MalformedBundle(result.code if result.code.fatal else Code.BUNDLE_MALFORMED,
                                           result.message, event=position)
                 self.invalid_events += 1
+                self.hashes.append(result.hash)
+                self.times.append(None)
                 self.error(result.code, result.message, result.event if result.event is not None else position)
                 chain.skip(result.hash)  # V6.10: go on from this event's own hash
                 continue
+            self.hashes.append(result.hash)
+            self.times.append(result.time)
             for defect in chain.add(result.hash, result):  # V6.1–V6.7
                 self.error(defect.code, defect.message, defect.event)
             self._summarise(result)
@@ -368,9 +385,15 @@ class _Run:
         for public_key in sorted(self.signer_counts, key=lambda k: (-self.signer_counts[k], k)):
             if public_key not in by_key and not self.bad_cards:  # V6.9 (not judged when a card failed V2)
                 self.error(Code.KEY_MISSING, f"signer {key_id(public_key).hex()[:16]} has no key card")
-        used = set(self.signer_counts) | ({self.exporter.public_key} if self.exporter else set())
+        if self.logcheck.present:  # V11–V12
+            self.log_report = self.logcheck.finish(
+                self.keys, self.hashes, self.times, lambda code, message: self.error(code, message),
+                lambda code, message: self.warnings.append(Finding(code, None, message)))
+        used = (set(self.signer_counts) | ({self.exporter.public_key} if self.exporter else set())
+                | self.logcheck.signers)
         for card in self.keys.values():  # V2.6 (not judged when an event or the trailer failed: it may be its signer)
-            if card.public_key not in used and not self.invalid_events and self.exporter is not None:
+            if (card.public_key not in used and not self.invalid_events and self.exporter is not None
+                    and not self.logcheck.failed):
                 self.error(Code.KEY_UNUSED, f"key card {card.name} ({card.key_id.hex()[:16]}) signs nothing "
                            "in the bundle")
         if self.policy.assets_dir is not None:
@@ -387,11 +410,11 @@ class _Run:
         exporter = (SignerReport(self.exporter.public_key, self.exporter.name, self.exporter.role, 0,
                                  policy.trusts(self.exporter.public_key)) if self.exporter else None)
         errors = list(self.errors) + ([self.fatal] if self.fatal is not None else [])
-        valid = readable and not errors and self.errors_not_listed == 0
+        valid = readable and all(f.code in TRUST_CODES for f in errors) and self.errors_not_listed == 0
         profile = None
         if valid:  # a profile of a tampered chain would mean nothing
             names = {card.public_key: card.name for card in self.keys.values()}
-            profile = analyse(self.kept, policy.trusted_keys, names)
+            profile = analyse(self.kept, policy.trusted_keys, names, self._anchored())
         trusted: bool | None = None
         if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
             trusted = bool(signers) and all(s.trusted for s in signers) and (exporter is None or bool(exporter.trusted))
@@ -411,4 +434,10 @@ class _Run:
             last_time=self.last_time, disclosed=dict(self.disclosed), withheld=dict(self.withheld),
             disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
             assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
-            kept=tuple(self.kept), human_involvement=profile, policy=policy)
+            kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report)
+
+    def _anchored(self) -> dict[bytes, int]:
+        """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""
+        if self.log_report is None:
+            return {}
+        return {self.hashes[i]: run.time for run in self.log_report.existed_by for i in range(run.first, run.last + 1)}

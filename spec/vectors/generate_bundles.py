@@ -13,10 +13,18 @@ below, from spec/, not taken from the verifier.
 
 This generator uses only ``verifier.format`` (the format core's public face), ``cbor2`` for the
 encodings the format forbids, and ``cryptography`` for the TEST KEYS below: never use them.
+
+The log vectors (spec/anchoring.md, verification.md V11–V12) carry RFC 3161 tokens, which no
+one can make deterministically (the TSA's signature and nonce are random). They are read from
+the fixtures in ``bundles/tsa/`` — a local TSA's root certificate and its responses, keyed by
+SHA-256 of the checkpoint note they stamp — which ``generate_tsa_tokens.py`` writes (it runs
+``openssl ts`` behind a local HTTP server). This generator never runs openssl; when the notes
+change, it stops and says to run that script first.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -35,16 +43,34 @@ if str(ROOT) not in sys.path:
 
 from verifier.format import (  # noqa: E402
     CTYPE_EVENT,
+    SIG_COSIGNATURE_V1,
+    Checkpoint,
+    CheckpointRecord,
+    CosignatureRecord,
     KeyCard,
+    LogRecord,
+    MemoryTree,
+    NoteSignature,
+    SignedNote,
+    SigningKey,
+    TimestampRecord,
     TrailerClaims,
+    VerifierKey,
     WorkId,
+    consistency_proof,
+    cosign,
     disclosure_digest,
     event_hash,
     frame,
     header_hash,
     header_item,
+    leaf_hash,
+    log_origin,
+    multi_inclusion_proof,
     protected_header,
     sign1,
+    sign_note,
+    tree_root,
 )
 
 HERE = Path(__file__).resolve().parent / "bundles"
@@ -75,6 +101,15 @@ class TestKey:
     def card(self) -> bytes:
         return KeyCard(self.public, self.name, self.role).sign(self.sign)
 
+    @property
+    def signing(self) -> SigningKey:
+        """The same key for the format core's signed notes and cosignatures."""
+        return SigningKey(self.seed)
+
+    def vkey(self) -> str:
+        """The witness's C2SP vkey (cosignature v1, type 0x04), as given to ``--witness``."""
+        return VerifierKey(self.name, SIG_COSIGNATURE_V1, self.public).format()
+
 
 def _seed(start: int) -> bytes:
     return bytes(range(start, start + 32))
@@ -85,6 +120,9 @@ BOB = TestKey("bob", "producer", _seed(0x20))
 LEGAL = TestKey("legal", "exporter", _seed(0x40))
 PROVIDER = TestKey("cuegen-logs", "provider", _seed(0x60))
 CAROL = TestKey("carol", "auditor", _seed(0x80))
+LOG = TestKey("studio-log", "log", _seed(0xa0))  # signs the ledger's checkpoints (spec/anchoring.md §2)
+NOTARY = TestKey("notary.example", "witness", _seed(0xc0))  # witnesses: a vkey each, never a card
+SOCIETY = TestKey("society.example", "witness", _seed(0xe0))
 
 
 def _audio(n: int) -> tuple[dict[str, Any], bytes]:
@@ -179,21 +217,25 @@ def bstr(content: bytes) -> bytes:
 
 
 def assemble(built: Built, *, cards: list[bytes] | None = None, assets: list[tuple[bytes, str, bytes]] | None = None,
+             log: list[list[Any]] | None = None, log_keys: tuple[TestKey, ...] | None = None,
              exporter: TestKey = LEGAL, header_work: bytes | None = None, version: int = 1,
              items_hook: Callable[[list[bytes]], list[bytes]] | None = None,
              claims_hook: Callable[[TrailerClaims], TrailerClaims] | None = None,
              trailer_hook: Callable[[bytes], bytes] | None = None,
              final_hook: Callable[[bytes], bytes] | None = None) -> bytes:
-    """The bundle: header, key cards (sorted by key id), events, assets, and a trailer sealed by
-    ``exporter`` over the items as they are after ``items_hook``."""
+    """The bundle: header, key cards (sorted by key id), events, assets, the log's records as
+    given (``log``, already in their order), and a trailer sealed by ``exporter`` over the items
+    as they are after ``items_hook``. The default cards are the event signers', the exporter's
+    and those of ``log_keys`` (default: LOG when there are log records: it signs the checkpoints)."""
     work = WorkId(header_work) if header_work is not None else built.work
     header = header_item(work) if version == 1 else bstr(cbor2.dumps(["provenote-bundle", version, work]))
     if cards is None:
-        cards = _cards(*built.signers, exporter)
+        cards = _cards(*built.signers, exporter, *(log_keys if log_keys is not None else (LOG,) if log else ()))
     items = [header] + [frame(["key", card]) for card in cards]
     items += [bstr(cbor2.dumps(["event", envelope, disclosures], canonical=True))  # frame(), minus its checks
               for envelope, disclosures in zip(built.envelopes, built.disclosures, strict=True)]
     items += [frame(["asset", digest, media_type, data]) for digest, media_type, data in (assets or [])]
+    items += [frame(record) for record in (log or [])]
     if items_hook is not None:
         items = items_hook(items)
     digest = hashlib.sha256(b"provenote/v1/bundle-digest/sha-256\x00" + b"".join(items)).digest()
@@ -289,6 +331,165 @@ def _prompt_first(disclosures: list[Any]) -> list[Any]:
     return sorted(disclosures, key=lambda d: (len(d[1]), d[1]))  # length-first: prompt before negative_prompt
 
 
+# -- the ledger's Merkle log (spec/anchoring.md) --------------------------------------------------
+
+LEDGER_ID = bytes(range(0xb0, 0xc0))
+ORIGIN = log_origin(LEDGER_ID)  # provenote/b0b1…bf
+OTHER_ORIGIN = log_origin(bytes(range(0xd0, 0xe0)))  # another ledger's log
+#: The ledger's appends, in order: S is the chain's next event, O an event of another work (a fake
+#: 32-byte event hash: the verifier never sees those events, only subtree hashes over them).
+LAYOUT = "OOOSSOSSSOOSOSSSSOSSOO" + "OOO"
+EARLIER, UNSEEN, PARTIAL, LATEST, NEWER = 9, 15, 18, 22, 25  # checkpoint sizes
+COSIGNED_AT = T0 // SECOND + 24 * 3600  # the witnesses' cosignature time: 2025-11-22T04:40:00Z
+
+
+def _other_event(i: int) -> bytes:
+    return hashlib.sha256(f"vector-other-work/{i}".encode()).digest()
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The ledger-wide log of LAYOUT, the chain's events among other works' (spec/anchoring.md §1)."""
+
+    tree: MemoryTree
+    leaves: tuple[int, ...]  # the leaf index of each of the chain's events, in chain order
+
+    def note(self, size: int, *, key: TestKey = LOG, origin: str = ORIGIN, root: bytes | None = None) -> bytes:
+        """The signed checkpoint of the first ``size`` leaves (or of ``root``), its one signature
+        line by ``key`` under the origin (anchoring.md §2)."""
+        text = Checkpoint(origin, size, root if root is not None else tree_root(self.tree, size)).text()
+        return sign_note(text, origin, key.signing).encode()
+
+    def log(self, size: int, *, note: bytes | None = None) -> LogRecord:
+        """The log record of the checkpoint of ``size``: the events it covers (a prefix of the
+        chain) and their multi-inclusion proof (anchoring.md §3)."""
+        leaves = tuple(i for i in self.leaves if i < size)
+        proof = tuple(multi_inclusion_proof(self.tree, size, leaves))
+        return LogRecord(note if note is not None else self.note(size), leaves, proof)
+
+    def checkpoint(self, size: int, latest: int) -> CheckpointRecord:
+        """An earlier checkpoint with its RFC 9162 consistency proof to ``latest``."""
+        return CheckpointRecord(self.note(size), tuple(consistency_proof(self.tree, size, latest)))
+
+
+def ledger(built: Built) -> Ledger:
+    tree = MemoryTree()
+    leaves: list[int] = []
+    events = iter(built.envelopes)
+    others = 0
+    for kind in LAYOUT:
+        if kind == "S":
+            leaves.append(tree.size)
+            tree.append(leaf_hash(event_hash(next(events))))
+        else:
+            tree.append(leaf_hash(_other_event(others)))
+            others += 1
+    return Ledger(tree, tuple(leaves))
+
+
+@functools.cache
+def story_ledger() -> Ledger:
+    return ledger(sign_chain(story()))
+
+
+def cosignature(note: bytes, size: int, witness: TestKey, *, flip: bool = False) -> CosignatureRecord:
+    """The witness's tlog-cosignature line over the note's checkpoint at COSIGNED_AT;
+    ``flip``: its signature bytes altered (name, key id and timestamp kept)."""
+    line = cosign(SignedNote.parse(note).text, witness.name, witness.signing, COSIGNED_AT)
+    if flip:
+        line = NoteSignature(line.name, line.key_id, _flip_last(line.signature))
+    return CosignatureRecord(size, line.line())
+
+
+def log_records(log: LogRecord | list[Any] | None, checkpoints: tuple[CheckpointRecord | list[Any], ...] = (),
+                stamps: tuple[TimestampRecord | list[Any], ...] = (),
+                cosignatures: tuple[CosignatureRecord, ...] = ()) -> list[list[Any]]:
+    """The log's records in their order (bundle.md §1): log, checkpoints, timestamps and
+    cosignatures (each sorted as the format requires). A record may be given raw (a list)."""
+    def raw(record: Any) -> list[Any]:
+        return list(record) if isinstance(record, list) else list(record.to_record())
+
+    out = [raw(log)] if log is not None else []
+    out += [raw(c) for c in checkpoints]
+    out += [raw(t) for t in sorted(stamps, key=lambda t: (t[1], t[3]) if isinstance(t, list) else t.sort_key())]
+    out += [c.to_record() for c in sorted(cosignatures, key=CosignatureRecord.sort_key)]
+    return out
+
+
+def _bad_note_signature(note: bytes) -> bytes:
+    """The note with the signature bytes of its one line altered."""
+    signed = SignedNote.parse(note)
+    line = signed.signatures[0]
+    return SignedNote(signed.text, (NoteSignature(line.name, line.key_id, _flip_last(line.signature)),)).encode()
+
+
+# -- RFC 3161 tokens: fixtures written by generate_tsa_tokens.py ---------------------------------
+
+TSA_DIR = HERE / "tsa"
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A local TSA whose tokens are fixtures: ``tsa/<name>-root.pem`` (its root CA) and
+    ``tsa/<name>-tokens.json`` (SHA-256 of a note, hex -> the note, the nonce, the response)."""
+
+    name: str
+    title: str  # the TSA certificate's common name
+    gen_time: int | None = None  # a genTime forced into its tokens (µs), else the time of the request
+
+    @property
+    def root(self) -> str:
+        """The root's file name, relative to spec/vectors/bundles/."""
+        return f"tsa/{self.name}-root.pem"
+
+    @property
+    def tokens(self) -> Path:
+        return TSA_DIR / f"{self.name}-tokens.json"
+
+
+LOCAL_TSA = Authority("local", "provenote vectors TSA")
+#: Tokens whose genTime is a day before the chain's first event (its certificate valid then).
+BACKDATED_TSA = Authority("backdated", "provenote vectors backdated TSA", T0 - 24 * HOUR)
+AUTHORITIES = (LOCAL_TSA, BACKDATED_TSA)
+
+
+def tsa_requests() -> dict[Authority, list[bytes]]:
+    """The checkpoint notes each authority must have stamped: what generate_tsa_tokens.py asks for."""
+    log = story_ledger()
+    return {LOCAL_TSA: [log.note(LATEST), log.note(EARLIER)], BACKDATED_TSA: [log.note(LATEST)]}
+
+
+class MissingToken(RuntimeError):
+    """A fixture token the vectors need is not in bundles/tsa/."""
+
+
+@functools.cache
+def _tokens(authority: Authority) -> dict[str, Any]:
+    try:
+        tokens: dict[str, Any] = json.loads(authority.tokens.read_text(encoding="utf-8"))["tokens"]
+    except FileNotFoundError:
+        raise MissingToken(f"{authority.tokens} is missing: run `python spec/vectors/generate_tsa_tokens.py` "
+                           "first (it needs openssl), then this generator again") from None
+    return tokens
+
+
+def token(authority: Authority, note: bytes) -> tuple[int, bytes]:
+    """(nonce, DER TimeStampResp) of the fixture token of ``authority`` over ``note``."""
+    digest = hashlib.sha256(note).hexdigest()
+    entry = _tokens(authority).get(digest)
+    if entry is None:
+        raise MissingToken(f"{authority.tokens.name} has no token over the checkpoint note {digest[:16]}… (the notes "
+                           "changed): run `python spec/vectors/generate_tsa_tokens.py` first (it needs openssl), "
+                           "then this generator again")
+    return int(entry["nonce"]), bytes.fromhex(entry["response"])
+
+
+def timestamp(authority: Authority, note: bytes, size: int, *, nonce: int | None = None) -> TimestampRecord:
+    """A timestamp record naming ``size``, holding the authority's token over ``note``."""
+    stamped_nonce, response = token(authority, note)
+    return TimestampRecord(size, stamped_nonce if nonce is None else nonce, response)
+
+
 # -- the vectors ---------------------------------------------------------------------------------
 
 
@@ -301,6 +502,15 @@ class Vector:
     exit: int
     trust: tuple[bytes, ...] | None = None
     require_trusted: bool = False
+    known_checkpoints: tuple[bytes, ...] = ()  # signed notes the auditor saw before (V11.4)
+    tsa_roots: tuple[str, ...] = ()  # root certificates' files, relative to bundles/ (V12.1)
+    witnesses: tuple[TestKey, ...] = ()  # the auditor's witnesses (V12.2)
+    quorum: int | None = None  # None: the default (1 with witnesses)
+    warnings: tuple[str, ...] = ()  # findings that change neither the verdict nor the exit status
+
+
+#: Errors that fail the run but leave the bundle valid: trust the auditor asked for (V10, V12.2).
+TRUST_CODES = ("key.untrusted", "witness.quorum_unmet")
 
 
 def vectors() -> list[Vector]:
@@ -322,6 +532,22 @@ def vectors() -> list[Vector]:
     add("valid-trusted", "the story, every signer and the exporter trusted, --require-trusted",
         assemble(full, assets=[BELL]), trust=(ALICE.public, BOB.public, PROVIDER.public, LEGAL.public),
         require_trusted=True)
+
+    # The story's twelve events are leaves of the ledger's log (LAYOUT: 25 appends, other works'
+    # events in between); its checkpoints are signed by LOG, whose card the bundle carries.
+    led = story_ledger()
+    latest, earlier = led.log(LATEST), led.checkpoint(EARLIER, LATEST)
+    latest_note, earlier_note = latest.note, earlier.note
+    anchored = assemble(full, assets=[BELL], log=log_records(
+        latest, (earlier,), (timestamp(LOCAL_TSA, latest_note, LATEST), timestamp(LOCAL_TSA, earlier_note, EARLIER)),
+        (cosignature(latest_note, LATEST, NOTARY),)))
+    add("valid-log", "the story as leaves of a 22-leaf ledger log among other works' events: the checkpoint "
+        "covers all twelve; an earlier checkpoint (size 9) with its consistency proof; timestamps over both by "
+        "the local TSA; a cosignature by notary.example. Verified with the TSA's root, the witness and the "
+        "earlier checkpoint as known (it extends it); the log key's card is used by the checkpoints alone",
+        anchored, tsa_roots=(LOCAL_TSA.root,), witnesses=(NOTARY,), known_checkpoints=(earlier_note,))
+    add("valid-log-tail-not-covered", "the checkpoint of size 18 holds the first ten events: the last two "
+        "are not covered (reported, no code)", assemble(full, assets=[BELL], log=log_records(led.log(PARTIAL))))
 
     # V1 framing
     add("bundle-malformed-item-not-bstr", "the first item is an integer, not a byte string",
@@ -495,6 +721,87 @@ def vectors() -> list[Vector]:
     add("key-untrusted", "valid, but only alice is trusted and --require-trusted is given: bob, the provider "
         "and the exporter are not", assemble(full, assets=[BELL]), ("key.untrusted", "key.untrusted", "key.untrusted"),
         trust=(ALICE.public,), require_trusted=True)
+
+    # V11 the Merkle log. ``base``: the story with its log record and the earlier checkpoint only.
+    base = log_records(latest, (earlier,))
+    with_log = assemble(full, assets=[BELL], log=base)
+    short = latest.to_record()
+    short[3] = [short[3][0][:31], *short[3][1:]]
+    add("log-malformed-short-hash", "the log record's first proof hash has 31 bytes (proof: [* digest]); "
+        "the log key has no card (nothing it signed can be checked)",
+        assemble(full, assets=[BELL], log=log_records(short), log_keys=()), ("log.malformed",))
+    add("log-malformed-no-log-record", "an earlier checkpoint record with no log record; the log key has no card",
+        assemble(full, assets=[BELL], log=log_records(None, (earlier,)), log_keys=()), ("log.malformed",))
+    add("log-malformed-cosignature-size", "a cosignature names tree size 10: the bundle has no checkpoint of that "
+        "size (no --witness given)", assemble(full, assets=[BELL], log=log_records(
+            latest, (earlier,), cosignatures=(CosignatureRecord(10, cosignature(latest_note, LATEST, NOTARY).line),))),
+        ("log.malformed",))
+    add("log-malformed-timestamp-size", "a timestamp names tree size 10: the bundle has no checkpoint of that size "
+        "(the token is the local TSA's over the size-22 checkpoint; its root is given)",
+        assemble(full, assets=[BELL], log=log_records(latest, (earlier,), (
+            TimestampRecord(10, *token(LOCAL_TSA, latest_note)),))), ("log.malformed",), tsa_roots=(LOCAL_TSA.root,))
+    add("log-signature-invalid-no-card", "the checkpoint is signed by the log key, which has no card in the bundle",
+        assemble(full, assets=[BELL], log=log_records(latest), log_keys=()), ("log.signature_invalid",))
+    legal_note = _bad_note_signature(led.note(LATEST, key=LEGAL))
+    add("log-signature-invalid-bad-signature", "the checkpoint is signed by the exporter's key (which has a card "
+        "as the trailer's signer), but its signature bytes are altered",
+        assemble(full, assets=[BELL], log=log_records(led.log(LATEST, note=legal_note)), log_keys=()),
+        ("log.signature_invalid",))
+    flipped = replace(latest, proof=(*latest.proof[:1], _flip_last(latest.proof[1]), *latest.proof[2:]))
+    add("log-proof-invalid-flipped-hash", "a bit of the second hash of the multi-inclusion proof flipped",
+        assemble(full, assets=[BELL], log=log_records(flipped, (earlier,))), ("log.proof_invalid",))
+    swapped = replace(latest, leaves=(*latest.leaves[:3], latest.leaves[4], latest.leaves[3], *latest.leaves[5:]))
+    add("log-proof-invalid-leaves-not-increasing", "the leaf indices of events 3 and 4 swapped (the proof is the "
+        "right one for the sorted indices)", assemble(full, assets=[BELL], log=log_records(swapped, (earlier,))),
+        ("log.proof_invalid",))
+    wrong = replace(earlier, consistency=(*earlier.consistency[:-1], _flip_last(earlier.consistency[-1])))
+    add("log-proof-invalid-consistency", "the earlier checkpoint's consistency proof has a flipped bit in its "
+        "last hash", assemble(full, assets=[BELL], log=log_records(latest, (wrong,))), ("log.proof_invalid",))
+    add("log-proof-invalid-checkpoints-out-of-order", "two earlier checkpoints, of sizes 15 then 9, each with a "
+        "good consistency proof to 22: the sizes are not strictly increasing (V11.3)",
+        assemble(full, assets=[BELL], log=log_records(latest, (led.checkpoint(UNSEEN, LATEST), earlier))),
+        ("log.proof_invalid",))
+    add("bundle-order-second-log-record", "the log record twice (V1.7)",
+        assemble(full, assets=[BELL], log=[latest.to_record(), latest.to_record()]), ("bundle.order",))
+    forked = led.note(LATEST, root=hashlib.sha256(b"another history").digest())
+    add("log-equivocation", "known: a checkpoint of the same log and size as the bundle's (22), another root, "
+        "signed by the log key", with_log, ("log.equivocation",), known_checkpoints=(forked,))
+    add("log-inconsistent-unknown-size", "known: the log's own checkpoint of size 15, which the bundle does not "
+        "carry: its log cannot be shown to extend it", with_log, ("log.inconsistent",),
+        known_checkpoints=(led.note(UNSEEN),))
+    add("log-inconsistent-newer", "known: the log's checkpoint of size 25, newer than the bundle's (22)", with_log,
+        ("log.inconsistent",), known_checkpoints=(led.note(NEWER),))
+    add("log-origin-mismatch", "known: a checkpoint of another ledger's log (signed by the same key under its "
+        "origin)", with_log, ("log.origin_mismatch",), known_checkpoints=(led.note(EARLIER, origin=OTHER_ORIGIN),))
+
+    # V12 time and witnesses
+    add("timestamp-untrusted-no-root", "valid-log verified with no option: its two tokens are not traced to any "
+        "root (a finding each; valid, exit 0)", anchored, warnings=("timestamp.untrusted", "timestamp.untrusted"))
+    add("timestamp-untrusted-other-ca", "valid-log verified with the root of another CA (the backdated TSA's)",
+        anchored, tsa_roots=(BACKDATED_TSA.root,), warnings=("timestamp.untrusted", "timestamp.untrusted"))
+    add("timestamp-mismatch-other-note", "the timestamp naming size 22 holds the token over the checkpoint of "
+        "size 9 (with that token's nonce)", assemble(full, assets=[BELL], log=log_records(latest, (earlier,), (
+            TimestampRecord(LATEST, *token(LOCAL_TSA, earlier_note)),))), ("timestamp.mismatch",),
+        tsa_roots=(LOCAL_TSA.root,))
+    nonce, response = token(LOCAL_TSA, latest_note)
+    add("timestamp-mismatch-nonce", "the right token over the size-22 checkpoint, recorded with another nonce",
+        assemble(full, assets=[BELL], log=log_records(latest, (earlier,), (
+            TimestampRecord(LATEST, nonce ^ 1, response),))), ("timestamp.mismatch",), tsa_roots=(LOCAL_TSA.root,))
+    add("timestamp-mismatch-before-events", "a token over the size-22 checkpoint whose genTime is a day before "
+        "the first event it covers (the backdated TSA, its root given)",
+        assemble(full, assets=[BELL], log=log_records(latest, (earlier,), (
+            timestamp(BACKDATED_TSA, latest_note, LATEST),))), ("timestamp.mismatch",),
+        tsa_roots=(BACKDATED_TSA.root,))
+    add("witness-signature-invalid", "two cosignatures of the size-22 checkpoint: notary.example's with its "
+        "signature bytes altered (its name and key id kept), society.example's good; both are --witness "
+        "(quorum 1 is met by society.example)", assemble(full, assets=[BELL], log=log_records(
+            latest, (earlier,), cosignatures=(cosignature(latest_note, LATEST, NOTARY, flip=True),
+                                              cosignature(latest_note, LATEST, SOCIETY)))),
+        ("witness.signature_invalid",), witnesses=(NOTARY, SOCIETY))
+    add("witness-quorum-unmet", "one good cosignature (notary.example) but --quorum 2 of two witnesses: the run "
+        "fails (exit 1), the bundle stays valid", assemble(full, assets=[BELL], log=log_records(
+            latest, (earlier,), cosignatures=(cosignature(latest_note, LATEST, NOTARY),))),
+        ("witness.quorum_unmet",), witnesses=(NOTARY, SOCIETY), quorum=2)
     return out
 
 
@@ -531,16 +838,28 @@ def build() -> dict[str, bytes]:
     for vector in vectors():
         files[f"{vector.name}.bundle"] = vector.data
         entry: dict[str, Any] = {"name": vector.name, "file": f"{vector.name}.bundle", "about": vector.about,
-                                 "valid": all(c == "key.untrusted" for c in vector.codes), "exit": vector.exit,
+                                 "valid": all(c in TRUST_CODES for c in vector.codes), "exit": vector.exit,
                                  "codes": list(vector.codes)}
+        if vector.warnings:
+            entry["warnings"] = list(vector.warnings)
         if vector.trust is not None:
             entry["trust"] = [key.hex() for key in vector.trust]
             entry["require_trusted"] = vector.require_trusted
+        if vector.known_checkpoints:
+            entry["known_checkpoints"] = [note.decode("utf-8") for note in vector.known_checkpoints]
+        if vector.tsa_roots:
+            entry["tsa_roots"] = list(vector.tsa_roots)
+        if vector.witnesses:
+            entry["witnesses"] = [key.vkey() for key in vector.witnesses]
+        if vector.quorum is not None:
+            entry["quorum"] = vector.quorum
         index.append(entry)
     files["index.json"] = (json.dumps({
         "comment": "Generated by spec/vectors/generate_bundles.py from TEST KEYS; see spec/vectors/README.md.",
         "keys": {k.name: {"seed": k.seed.hex(), "public_key": k.public.hex()} for k in (ALICE, BOB, LEGAL, PROVIDER,
-                                                                                    CAROL)},
+                                                                                    CAROL, LOG, NOTARY, SOCIETY)},
+        "log": {"origin": ORIGIN, "layout": LAYOUT, "signer": LOG.name,
+                "witnesses": {k.name: k.vkey() for k in (NOTARY, SOCIETY)}},
         "vectors": index}, indent=1, ensure_ascii=False) + "\n").encode()
     return files
 

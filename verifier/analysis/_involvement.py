@@ -15,6 +15,7 @@ from verifier.format import input_assets, makes_ai_material, output_assets
 
 METHOD = "provenote-hi/1"
 RETROSPECTIVE_US = 24 * 3600 * 1_000_000  # occurred more than 24 h before recorded: grade C
+ANCHOR_WINDOW_US = 24 * 3600 * 1_000_000  # a trusted timestamp within 24 h after recorded: grade A
 
 CATEGORIES = (
     "human_expressive_input", "prompt_and_conditioning", "model_and_parameter_control", "iteration_and_selection",
@@ -120,9 +121,11 @@ class Profile:
 
 
 class _Analysis:
-    def __init__(self, events: Sequence[Event], trusted: frozenset[bytes] | None) -> None:
+    def __init__(self, events: Sequence[Event], trusted: frozenset[bytes] | None,
+                 anchored: Mapping[bytes, int]) -> None:
         self.events = sorted(events, key=lambda e: e.seq)
         self.trusted = trusted
+        self.anchored = anchored
         self.by_hash = {e.hash: e for e in self.events}
         self.producer: dict[bytes, Event] = {}
         for event in self.events:  # the earliest event that outputs an asset produces it
@@ -149,6 +152,9 @@ class _Analysis:
             return "A"
         if event.occurred is not None and event.time - event.occurred > RETROSPECTIVE_US:
             return "C"
+        bound = self.anchored.get(event.hash)
+        if bound is not None and bound - event.time <= ANCHOR_WINDOW_US:  # a trusted timestamp soon after
+            return "A"
         return "B"
 
     # Lineage (spec §4) ----------------------------------------------------------------------
@@ -275,9 +281,10 @@ class _Analysis:
 
 
 def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
-            names: Mapping[bytes, str] | None = None) -> Profile:
-    """Run ``provenote-hi/1`` over the summaries of a *verified* chain."""
-    run = _Analysis(events, trusted)
+            names: Mapping[bytes, str] | None = None, anchored: Mapping[bytes, int] | None = None) -> Profile:
+    """Run ``provenote-hi/1`` over the summaries of a *verified* chain. ``anchored`` maps an
+    event's hash to the earliest time a trusted RFC 3161 timestamp shows it existed by."""
+    run = _Analysis(events, trusted, anchored or {})
     names = names or {}
     grades = {e.seq: run.grade(e) for e in run.events}
     members: dict[str, list[Event]] = {c: [] for c in CATEGORIES}

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from verifier import Policy, Report, UsageError, read_regular_file, verify_bundle
-from verifier.format import PUBLIC_KEY_SIZE
+from verifier import Policy, Report, UsageError, load_tsa_roots, read_regular_file, verify_bundle
+from verifier.format import PUBLIC_KEY_SIZE, VerifierKey
 from verifier.render import inert, render_text
 
 PROG = "provenote"
@@ -73,7 +73,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", type=Path, metavar="OUT.html",
                         help="also write a self-contained HTML report (no script, nothing loaded)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
+    parser.add_argument("--known-checkpoint", action="append", type=Path, default=[], metavar="FILE",
+                        help="a checkpoint of this ledger's log you saw before (a signed note): the bundle's log "
+                             "must extend it; repeatable")
+    parser.add_argument("--tsa-root", action="append", type=Path, default=[], metavar="CERT",
+                        help="a root certificate (PEM or DER) of a timestamp authority you trust; repeatable")
+    parser.add_argument("--witness", action="append", default=[], metavar="VKEY",
+                        help="a witness you trust, as its C2SP vkey (name+keyid+base64), or a file holding it; "
+                             "repeatable")
+    parser.add_argument("--quorum", type=int, default=None, metavar="N",
+                        help="how many --witness keys must have cosigned (default 1 when --witness is given)")
     return parser
+
+
+def load_known_checkpoint(path: Path) -> bytes:
+    """A signed checkpoint note from a file. Raises UsageError for one that does not parse."""
+    from verifier.format import Checkpoint, SignedNote, VerificationFailure
+
+    data = read_regular_file(path, limit=1 << 16, what="--known-checkpoint")
+    try:
+        Checkpoint.parse(SignedNote.parse(data).text)
+    except VerificationFailure as e:
+        raise UsageError(f"--known-checkpoint {path}: not a signed checkpoint ({e.message})") from e
+    return data
+
+
+def load_witness(value: str) -> VerifierKey:
+    """A witness's vkey, given inline or in a file. Raises UsageError."""
+    from verifier.format import VerificationFailure
+
+    text = value
+    if "+" not in value or Path(value).is_file():
+        try:
+            text = read_regular_file(Path(value), limit=4096, what="--witness").decode("utf-8").strip()
+        except UnicodeDecodeError as e:
+            raise UsageError(f"--witness {value}: not UTF-8 text") from e
+    try:
+        return VerifierKey.parse(text)
+    except VerificationFailure as e:
+        raise UsageError(f"--witness {value[:80]}: not a vkey ({e.message})") from e
+
+
+def load_tsa_root_ders(paths: Sequence[Path]) -> list[bytes]:
+    """DER of every certificate in the --tsa-root files. Raises UsageError."""
+    if not paths:
+        return []
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return [cert.public_bytes(Encoding.DER) for cert in load_tsa_roots(paths)]
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +138,12 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"bundle not found: {args.bundle}")
         if not args.bundle.is_file():
             raise UsageError(f"{args.bundle} is not a regular file")
-        policy = Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs)
+        if args.quorum is not None and not args.witness:
+            raise UsageError("--quorum needs at least one --witness key")
+        policy = Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs,
+                        known_checkpoints=[load_known_checkpoint(p) for p in args.known_checkpoint],
+                        tsa_roots=load_tsa_root_ders(args.tsa_root),
+                        witnesses=[load_witness(w) for w in args.witness], quorum=args.quorum)
         report = verify_bundle(args.bundle, policy)
     except UsageError as e:
         _error(str(e))

@@ -8,6 +8,7 @@ deterministically encoded record (an array whose first element names its kind):
     key     ["key", key-card]                     key-card: COSE_Sign1 signed by that key
     event   ["event", envelope, [* disclosure]]   disclosure: [salt, field, plaintext]
     asset   ["asset", sha256, media-type, bytes]
+    log, checkpoint, timestamp, cosignature       the Merkle log's records (spec/anchoring.md)
     trailer ["trailer", trailer-sign1]            signed by the exporting key
 
 The byte-string framing lets a reader check every length against the limits and against the
@@ -40,7 +41,9 @@ BUNDLE_VERSION = FORMAT_VERSION
 # Limits (spec/bundle.md §4).
 MAX_BUNDLE_SIZE = 64 << 30  # B1: 64 GiB
 MAX_RECORD_SIZE = {"header": 1 << 10, "key": 1 << 12, "event": 4 << 20, "asset": 2 << 30,
+                   "log": 1 << 30, "checkpoint": 1 << 16, "timestamp": 1 << 16, "cosignature": 1 << 12,
                    "trailer": 1 << 12}  # B2
+MAX_CHECKPOINTS = 100_000  # B3: checkpoint, timestamp and cosignature records, each
 MAX_ITEM_SIZE = max(MAX_RECORD_SIZE.values())
 MAX_KEYS = 1_024  # B3
 MAX_EVENTS = 100_000_000

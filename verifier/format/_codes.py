@@ -95,6 +95,18 @@ class Code(enum.StrEnum):
     BUNDLE_TRAILING_DATA = ("bundle.trailing_data", 1, "V9")
     # V10 trust
     KEY_UNTRUSTED = ("key.untrusted", 1, "V10")
+    # V11 the log: checkpoints, inclusion, consistency (spec/anchoring.md)
+    LOG_MALFORMED = ("log.malformed", 1, "V11")
+    LOG_SIGNATURE_INVALID = ("log.signature_invalid", 1, "V11")
+    LOG_PROOF_INVALID = ("log.proof_invalid", 1, "V11")
+    LOG_ORIGIN_MISMATCH = ("log.origin_mismatch", 1, "V11")
+    LOG_INCONSISTENT = ("log.inconsistent", 1, "V11")
+    LOG_EQUIVOCATION = ("log.equivocation", 1, "V11")
+    # V12 time and witnesses
+    TIMESTAMP_MISMATCH = ("timestamp.mismatch", 1, "V12")
+    TIMESTAMP_UNTRUSTED = ("timestamp.untrusted", 0, "V12")  # a finding: never changes the verdict
+    WITNESS_SIGNATURE_INVALID = ("witness.signature_invalid", 1, "V12")
+    WITNESS_QUORUM_UNMET = ("witness.quorum_unmet", 1, "V12")
     # provenote check (the ledger), not the bundle verifier
     CHAIN_HEAD_MISMATCH = ("chain.head_mismatch", 1, "check")
     # the codec on its own (the vectors of spec/vectors/events.json)

@@ -144,6 +144,8 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
         flags = "".join(f"<li><code>{escape(f)}</code> — {escape(FLAG_TEXT[lang][f])}</li>" for f in profile.red_flags)
         html.append(f'<section id="red-flags"><h2>{escape(t["red_flags"])}</h2>'
                     f'<ul>{flags or "<li>" + escape(t["none"]) + "</li>"}</ul></section>')
+    if report.readable:
+        html.append(_when(report, t))
     html.append(_signers(report, t))
     html.append(_private(report, t))
     if profile is not None:
@@ -155,6 +157,46 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
                 + "".join(f"<li>{escape(p)}</li>" for p in not_proves)
                 + f'</ul><p class="note">{escape(t["profile_note"])}</p></section></body></html>')
     return "".join(html)
+
+
+def _span(first: int, last: int) -> str:
+    return f"#{first}" if first == last else f"#{first}–#{last}"
+
+
+def _when(report: Report, t: dict[str, str]) -> str:
+    """Verification.md V11–V12 for a reader: the checkpoint, which events existed by when, the
+    events no trusted timestamp covers, untrusted timestamps, the witnesses."""
+    log = report.log
+    head = f'<section id="when"><h2>{escape(t["when"])}</h2>'
+    if log is None:
+        return head + f'<p>{escape(t["no_log"])}</p></section>'
+    facts = [_row(t["log_checkpoint"], f"<code>{escape(log.origin)}</code> · {log.size} {escape(t['log_leaves'])} · "
+                  f"{escape(t['log_signed_by'])} {escape(log.signer)} · <code>{log.root.hex()}</code>"),
+             _row(t["log_covered"], f"{log.covered} / {report.events}"
+                  + (f" — {escape(_span(log.covered, report.events - 1))} {escape(t['log_not_covered'])}"
+                     if log.covered < report.events else ""))]
+    if log.checkpoints:
+        facts.append(_row(t["log_earlier"], escape(", ".join(str(size) for size in log.checkpoints))))
+    for size, result in log.known:
+        facts.append(_row(t["log_known"], f"{size}: " + escape(t["log_extends"] if result == "extends" else result)))
+    if report.policy.witnesses:
+        facts.append(_row(t["witnessed"], f"{log.witnessed} / {report.events}"))
+    rows = "".join(f"<tr><td>{escape(_span(run.first, run.last))}</td><td>{escape(format_time(run.time))}</td>"
+                   f"<td>{escape(run.tsa)}</td></tr>" for run in log.existed_by)
+    last_anchored = log.existed_by[-1].last + 1 if log.existed_by else 0
+    if last_anchored < report.events:
+        rows += (f'<tr class="absent"><td>{escape(_span(last_anchored, report.events - 1))}</td>'
+                 f'<td colspan="2">{escape(t["no_anchor"])}</td></tr>')
+    table = (f'<table><tr><th>{escape(t["events_col"])}</th><th>{escape(t["existed"])}</th>'
+             f'<th>{escape(t["tsa"])}</th></tr>{rows}</table>')
+    untrusted = "".join(f"<li>{escape(t['untrusted_stamp'])}: {escape(s.tsa)}, {escape(format_time(s.time))} — "
+                        f"{escape(s.reason or '')}</li>" for s in log.timestamps if not s.trusted)
+    witnesses = "".join(f"<li>{escape(name)} — {size} · {escape(format_time(when * 1_000_000))}</li>"
+                        for name, size, when in log.witnesses)
+    return (head + f'<table class="facts">{"".join(facts)}</table>{table}'
+            + (f"<ul>{untrusted}</ul>" if untrusted else "")
+            + (f'<h3>{escape(t["witnesses"])}</h3><ul>{witnesses}</ul>' if witnesses else "")
+            + f'<p class="note">{escape(t["when_note"])}</p></section>')
 
 
 def _row(label: str, value: str) -> str:

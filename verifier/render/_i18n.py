@@ -43,6 +43,20 @@ TEXT: dict[str, dict[str, str]] = {
         "proves": "What this report proves", "not_proves": "What it does not prove",
         "errors": "Verification errors", "code": "Code", "message": "Message",
         "profile_note": "This is a profile of the signed record, not a legal verdict.",
+        "when": "When the record existed (Merkle log, RFC 3161, witnesses)",
+        "log_checkpoint": "Log checkpoint", "log_leaves": "leaves", "log_signed_by": "signed by",
+        "log_covered": "Events in the checkpoint", "log_not_covered": "in no checkpoint of the bundle",
+        "log_earlier": "Earlier checkpoints it extends", "log_known": "Your known checkpoints",
+        "log_extends": "the bundle's log extends it",
+        "existed": "Existed no later than", "events_col": "Events", "tsa": "Timestamp authority",
+        "no_anchor": "No trusted timestamp shows when these events existed: only the signer's own clock says so.",
+        "no_log": "The bundle carries no checkpoint: nothing shows when its events existed beyond the signer's "
+                  "own clock, nor that the history was not rebuilt later.",
+        "untrusted_stamp": "Timestamp not trusted", "witnesses": "Witness cosignatures",
+        "witnessed": "Events in a checkpoint cosigned by your quorum of witnesses",
+        "when_note": "A trusted timestamp proves that the checkpoint — and so every event in it — existed by that "
+                     "time. It does not prove what the events say, nor that an event happened when its own "
+                     "time says.",
     },
     "zh": {
         "title": "溯源验证报告", "valid": "有效", "invalid": "无效", "unreadable": "无法读取",
@@ -80,6 +94,18 @@ TEXT: dict[str, dict[str, str]] = {
         "proves": "本报告证明什么", "not_proves": "本报告不能证明什么",
         "errors": "验证错误", "code": "代码", "message": "说明",
         "profile_note": "这是对签名记录的概况分析，而非法律结论。",
+        "when": "记录的存在时间（默克尔日志、RFC 3161 时间戳、见证方）",
+        "log_checkpoint": "日志检查点", "log_leaves": "个叶子", "log_signed_by": "签名者",
+        "log_covered": "检查点所含事件", "log_not_covered": "不在本证据包的任何检查点中",
+        "log_earlier": "其所延续的较早检查点", "log_known": "您已知的检查点",
+        "log_extends": "证据包的日志延续了该检查点",
+        "existed": "不晚于此时间已存在", "events_col": "事件", "tsa": "时间戳机构",
+        "no_anchor": "没有可信时间戳证明这些事件的存在时间：仅有签名者自己的时钟。",
+        "no_log": "证据包不含检查点：除签名者自己的时钟外，无法证明其事件的存在时间，也无法证明历史未被事后重建。",
+        "untrusted_stamp": "不可信的时间戳", "witnesses": "见证方联署",
+        "witnessed": "在由您要求数量的见证方联署的检查点中的事件",
+        "when_note": "可信时间戳证明该检查点（及其包含的每个事件）在该时间之前已存在；它不证明事件内容属实，"
+                     "也不证明事件发生于其自述的时间。",
     },
 }
 

@@ -42,7 +42,10 @@ def _lines(report: Report) -> list[str]:
     elif report.exit_code == 0:
         lines.append("VALID — the bundle is cryptographically intact")
     elif report.valid:
-        lines.append("VALID but NOT TRUSTED — intact, but not every signer is in your trust list")
+        if any(f.code == "witness.quorum_unmet" for f in report.errors):
+            lines.append("VALID but NOT WITNESSED — intact, but not cosigned by the quorum of witnesses you asked for")
+        else:
+            lines.append("VALID but NOT TRUSTED — intact, but not every signer is in your trust list")
     else:
         lines.append("INVALID — the bundle fails verification")
     if report.work is not None:
@@ -66,6 +69,7 @@ def _lines(report: Report) -> list[str]:
         shown = ", ".join(f"{k} ×{v}" for k, v in sorted(report.disclosed.items())) or "none"
         hidden = ", ".join(f"{k} ×{v}" for k, v in sorted(report.withheld.items())) or "none"
         lines.append(f"private disclosed: {shown}; withheld: {hidden}")
+    lines += _log_lines(report)
     for finding in report.errors:
         where = f" (event {finding.event})" if finding.event is not None else ""
         lines.append(f"error   {finding.code}{where}: {finding.message}")
@@ -79,4 +83,43 @@ def _lines(report: Report) -> list[str]:
             shares = ", ".join(f"{name.replace('_', '-')} {value * 100:.1f}%" for name, value in profile.shares.items())
             lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
         lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
+    return lines
+
+
+def _span(first: int, last: int) -> str:
+    return f"event #{first}" if first == last else f"events #{first}–#{last}"
+
+
+def _log_lines(report: Report) -> list[str]:
+    """The Merkle log, time and witnesses (verification.md V11–V12), said plainly."""
+    log = report.log
+    if log is None:
+        return ["time    no checkpoint in the bundle: nothing shows when these events existed "
+                "beyond the signer's own clock"] if report.readable else []
+    lines = [f"log     checkpoint of {log.origin} at {log.size} leaves, signed by {log.signer}; "
+             f"holds {log.covered} of the {report.events} events"
+             + (f"; extends {len(log.checkpoints)} earlier checkpoint{'s' if len(log.checkpoints) != 1 else ''}"
+                if log.checkpoints else "")]
+    if log.covered < report.events:
+        lines.append(f"log     {_span(log.covered, report.events - 1)} in no checkpoint of the bundle")
+    for size, result in log.known:
+        lines.append(f"known   your checkpoint of size {size}: "
+                     + ("the bundle's log extends it" if result == "extends" else result))
+    for run in log.existed_by:
+        lines.append(f"time    {_span(run.first, run.last)} existed no later than {format_time(run.time)} "
+                     f"(RFC 3161, {run.tsa})")
+    last_anchored = log.existed_by[-1].last + 1 if log.existed_by else 0
+    if last_anchored < report.events:
+        lines.append(f"time    {_span(last_anchored, report.events - 1)}: no trusted timestamp shows when "
+                     "they existed")
+    for stamp in log.timestamps:
+        if not stamp.trusted:
+            lines.append(f"time    a timestamp by {stamp.tsa} says {format_time(stamp.time)} for the checkpoint of "
+                         f"size {stamp.size}, but it is NOT trusted: {stamp.reason}")
+    for name, size, when in log.witnesses:
+        lines.append(f"witness {name} cosigned the checkpoint of size {size} at {format_time(when * 1_000_000)}")
+    if report.policy.witnesses:
+        lines.append(f"witness {log.witnessed} of the {report.events} events are in a checkpoint cosigned by "
+                     f"{report.policy.quorum} of your {len(report.policy.witnesses)} witness"
+                     f"{'es' if len(report.policy.witnesses) != 1 else ''}")
     return lines
