@@ -56,18 +56,24 @@ def _bar(notes: tuple[int, ...], *, timbre: float, level: float) -> list[float]:
     return samples
 
 
-def _render(bars: list[list[float]], fmt: str) -> bytes:
-    """Samples → WAV bytes: 'pcm16', 'float32' (format 3) or 'extensible24' (0xFFFE, PCM)."""
-    flat = [s for bar in bars for s in bar]
+def _samples(bar: list[float], fmt: str) -> bytes:
+    """One bar's samples in a WAV sample format."""
     if fmt == "float32":
-        data = array("f", flat).tobytes()
-        tag, bits = 3, 32
-    elif fmt == "extensible24":
-        data = b"".join(struct.pack("<i", int(max(-1.0, min(1.0, s)) * 8_388_607))[:3] for s in flat)
-        tag, bits = 0xFFFE, 24
-    else:
-        data = array("h", (int(max(-1.0, min(1.0, s)) * 32_767) for s in flat)).tobytes()
-        tag, bits = 1, 16
+        return array("f", bar).tobytes()
+    if fmt == "extensible24":
+        return b"".join(struct.pack("<i", int(max(-1.0, min(1.0, s)) * 8_388_607))[:3] for s in bar)
+    return array("h", (int(max(-1.0, min(1.0, s)) * 32_767) for s in bar)).tobytes()
+
+
+def _render(bars: list[list[float]], fmt: str) -> bytes:
+    """Samples → WAV bytes: 'pcm16', 'float32' (format 3) or 'extensible24' (0xFFFE, PCM). A cue
+    repeats a few bars: each distinct bar is converted once."""
+    converted: dict[int, bytes] = {}
+    for bar in bars:
+        if id(bar) not in converted:
+            converted[id(bar)] = _samples(bar, fmt)
+    data = b"".join(converted[id(bar)] for bar in bars)
+    tag, bits = {"float32": (3, 32), "extensible24": (0xFFFE, 24)}.get(fmt, (1, 16))
     block = bits // 8
     if tag == 0xFFFE:
         guid = b"\x01\x00" + bytes.fromhex("000000001000800000aa00389b71")
@@ -134,9 +140,7 @@ def run_demo(folder: Path) -> DemoResult:
     keys = KeyStore(folder / "keys")
     people = {"mei": "composer", "jun": "producer", "cuegen-logs": "provider", "legal": "exporter",
               "studio-log": "log", "notary": "witness"}
-    for name, role in people.items():
-        keys.create(name, role, DEMO_PASSPHRASE)
-    signers = {name: keys.unlock(name, DEMO_PASSPHRASE) for name in people}
+    signers = {name: keys.create_signer(name, role, DEMO_PASSPHRASE) for name, role in people.items()}
     audio = write_audio(folder / "audio")
     steps: list[str] = []
     with Ledger.init(folder / "ledger") as book:

@@ -133,6 +133,13 @@ class KeyStore:
 
         Raises: KeyStoreError if the name or role is invalid, the key exists, or the passphrase is empty.
         """
+        return self.create_signer(name, role, passphrase).info
+
+    def create_signer(self, name: str, role: str, passphrase: str) -> Signer:
+        """:meth:`create`, returning the new key already unlocked (one key derivation, not two).
+
+        Raises: as :meth:`create`.
+        """
         if not is_key_role(role):
             raise KeyStoreError(f"invalid role {role!r}: lowercase letters, digits and '-'")
         if len(passphrase) < MIN_PASSPHRASE:
@@ -167,7 +174,7 @@ class KeyStore:
             raise KeyStoreError(f"key {name!r} already exists in {self.directory}") from e
         finally:
             Path(temp).unlink(missing_ok=True)
-        return PublicKeyInfo(name, role, public)
+        return Signer.from_seed(PublicKeyInfo(name, role, public), seed)
 
     def _read(self, name: str) -> dict[str, Any]:
         path = self._path(name)
