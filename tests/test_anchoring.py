@@ -410,3 +410,22 @@ def test_release_anchors_with_provenote_tsa_and_warns_when_unreachable(cli: Cli,
         release = cli("record", "release", work, "--as", "alice", "--asset", str(audio["master"]),
                       extra_env={"PROVENOTE_TSA": tsa.url})
     assert release.code == 0 and "existed no later than" in release.err, release.err
+
+
+def test_equivocation_needs_the_key_that_signed_the_bundles_checkpoint(tmp_path: Path) -> None:
+    """An event signer (whose card is in the bundle) cannot frame the log: a note it signs under
+    the origin with another root is 'inconsistent', not 'equivocation'."""
+    from verifier.format import sign_note
+
+    with Ledger.init(tmp_path / "l") as book:
+        work = book.create_work(ALICE, "W").work
+        _notes(book, work, ALICE, 2)
+        note, _ = book.checkpoint(LOG)
+        export_bundle(book, work, LEGAL, tmp_path / "w.bundle")
+        origin = book.origin
+    checkpoint = _checkpoint(note)
+    forged = sign_note(Checkpoint(origin, checkpoint.size, bytes(32)).text(), origin, ALICE.private_key).encode()
+    framed = verify_bundle(tmp_path / "w.bundle", Policy(known_checkpoints=[forged]))
+    assert _codes(framed) == ["log.inconsistent"]
+    real = sign_note(Checkpoint(origin, checkpoint.size, bytes(32)).text(), origin, LOG.private_key).encode()
+    assert _codes(verify_bundle(tmp_path / "w.bundle", Policy(known_checkpoints=[real]))) == ["log.equivocation"]

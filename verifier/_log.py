@@ -28,14 +28,20 @@ from verifier.format import (
     check_extends,
     check_inclusion,
     verify_cosignature,
+    verify_note,
 )
 
 Report = Callable[[Code, str], None]
 
 #: genTime's precision: many TSAs state whole seconds (RFC 3161 §2.4.2 lets them), so a token is
-#: read as "by the end of that second" — events recorded within it are held, and the bound the
-#: report gives is genTime plus this slack (never earlier than the TSA can vouch for).
+#: read as "by the end of that second" — or by genTime + its accuracy when that is larger. Events
+#: recorded within it are held, and the bound the report gives is genTime plus this slack (never
+#: earlier than the TSA can vouch for).
 GEN_TIME_SLACK_US = 1_000_000
+
+
+def slack(accuracy: int) -> int:
+    return max(GEN_TIME_SLACK_US, accuracy)
 
 
 class LogCheck:
@@ -50,6 +56,7 @@ class LogCheck:
         self.malformed: list[str] = []
         self.signers: set[bytes] = set()  # public keys whose checkpoint signatures verified
         self.failed = False  # a log record failed V11.1: its signer is not known (V2.6 not judged)
+        self.unjudged: set[int] = set()
 
     def add(self, kind: str, record: list[Any]) -> None:
         """One record of kind log, checkpoint, timestamp or cosignature (form only, V11.1)."""
@@ -86,6 +93,7 @@ class LogCheck:
         if self.log is None:
             if self.present and not self.malformed:
                 error(Code.LOG_MALFORMED, "checkpoint, timestamp or cosignature records without a log record")
+                self.failed = True
             return None
         try:  # V11.1: the latest checkpoint, signed by a key of the bundle
             latest = SignedCheckpoint.parse(self.log.note, keys)
@@ -101,11 +109,18 @@ class LogCheck:
         except VerificationFailure as e:
             error(e.code, e.message)
             covered = 0
-        notes: dict[int, tuple[bytes, Checkpoint]] = {checkpoint.size: (self.log.note, checkpoint)}
+        notes: dict[int, tuple[bytes, Checkpoint, bytes]] = {
+            checkpoint.size: (self.log.note, checkpoint, latest.signer.public_key)}
         sizes: list[int] = []
+        self.unjudged = set()  # sizes of checkpoint records that failed V11.3
         for record in self.earlier:  # V11.3: every earlier checkpoint, extended by the latest
             try:
+                size = _size_of(record.note)
+                if size is not None:
+                    self.unjudged.add(size)
                 earlier = SignedCheckpoint.parse(record.note, keys, origin=checkpoint.origin)
+                if earlier.checkpoint.size == 0:
+                    raise VerificationFailure(Code.LOG_PROOF_INVALID, "an earlier checkpoint of size 0 proves nothing")
                 if (sizes and earlier.checkpoint.size <= sizes[-1]) or earlier.checkpoint.size >= checkpoint.size:
                     raise VerificationFailure(Code.LOG_PROOF_INVALID, "earlier checkpoints come in increasing size, "
                                               "each smaller than the log's")
@@ -116,7 +131,8 @@ class LogCheck:
                 continue
             self.signers.add(earlier.signer.public_key)
             sizes.append(earlier.checkpoint.size)
-            notes[earlier.checkpoint.size] = (record.note, earlier.checkpoint)
+            self.unjudged.discard(earlier.checkpoint.size)
+            notes[earlier.checkpoint.size] = (record.note, earlier.checkpoint, earlier.signer.public_key)
         known, evidence = self._known(checkpoint, notes, keys, error)
         stamps = self._timestamps(notes, hashes, times, covered, error, warn)
         witnesses, witnessed = self._witnesses(notes, covered, error)
@@ -128,7 +144,7 @@ class LogCheck:
 
     # V11.4 ---------------------------------------------------------------------------------
 
-    def _known(self, latest: Checkpoint, notes: Mapping[int, tuple[bytes, Checkpoint]],
+    def _known(self, latest: Checkpoint, notes: Mapping[int, tuple[bytes, Checkpoint, bytes]],
                keys: Mapping[KeyId, KeyCard], error: Report) -> tuple[list[tuple[int, str]], list[str]]:
         results: list[tuple[int, str]] = []
         evidence: list[str] = []
@@ -143,8 +159,7 @@ class LogCheck:
             if ours is not None and ours[1].root == known.root:
                 results.append((known.size, "extends"))
                 continue
-            signed_by_log = _signed_by(raw, keys)
-            if ours is not None and signed_by_log:
+            if ours is not None and _signed_by(raw, ours[2]):  # by the key that signed the bundle's
                 error(Code.LOG_EQUIVOCATION, f"the log signed two checkpoints of size {known.size} with different "
                                              "roots: the known one and the bundle's")
                 evidence += [raw.decode("utf-8"), ours[0].decode("utf-8")]
@@ -159,7 +174,7 @@ class LogCheck:
 
     # V12.1 ---------------------------------------------------------------------------------
 
-    def _timestamps(self, notes: Mapping[int, tuple[bytes, Checkpoint]], hashes: Sequence[bytes],
+    def _timestamps(self, notes: Mapping[int, tuple[bytes, Checkpoint, bytes]], hashes: Sequence[bytes],
                     times: Sequence[int | None], covered: int, error: Report, warn: Report) -> list[TimestampReport]:
         if not self.timestamps:
             return []
@@ -171,7 +186,8 @@ class LogCheck:
         results = []
         for stamp in self.timestamps:
             if stamp.size not in notes:
-                error(Code.LOG_MALFORMED, f"a timestamp names size {stamp.size}: no checkpoint of that size")
+                if stamp.size not in self.unjudged:  # not judged: its checkpoint failed V11.3
+                    error(Code.LOG_MALFORMED, f"a timestamp names size {stamp.size}: no checkpoint of that size")
                 continue
             note = notes[stamp.size][0]
             try:
@@ -181,7 +197,7 @@ class LogCheck:
                 continue
             # Every covered event the checkpoint holds was recorded before the TSA saw it.
             held = self._held(stamp.size, covered)
-            late = [t for t in times[:held] if t is not None and t > checked.gen_time + GEN_TIME_SLACK_US]
+            late = [t for t in times[:held] if t is not None and t > checked.gen_time + slack(checked.accuracy)]
             if late:
                 error(Code.TIMESTAMP_MISMATCH, f"the timestamp over the checkpoint of size {stamp.size} is earlier "
                                                f"than the recorded time of {len(late)} event(s) it covers")
@@ -189,7 +205,8 @@ class LogCheck:
             if not checked.trusted:
                 warn(Code.TIMESTAMP_UNTRUSTED, f"the timestamp by {checked.tsa} over the checkpoint of size "
                                                f"{stamp.size} is not trusted: {checked.reason}")
-            results.append(TimestampReport(stamp.size, checked.gen_time, checked.tsa, checked.trusted, checked.reason))
+            results.append(TimestampReport(stamp.size, checked.gen_time, checked.tsa, checked.trusted, checked.reason,
+                                           slack(checked.accuracy)))
         del hashes
         return results
 
@@ -202,7 +219,7 @@ class LogCheck:
     def _existed_by(self, stamps: Sequence[TimestampReport], covered: int) -> tuple[ExistedBy, ...]:
         """V12.3: for each covered event, the earliest time among the trusted timestamps over a
         checkpoint that holds it, as runs of consecutive events with the same bound."""
-        trusted = sorted((self._held(s.size, covered), s.time + GEN_TIME_SLACK_US, s.tsa) for s in stamps if s.trusted)
+        trusted = sorted((self._held(s.size, covered), s.time + s.slack, s.tsa) for s in stamps if s.trusted)
         runs: list[ExistedBy] = []
         start = 0
         for k, (held, _, _) in enumerate(trusted):
@@ -218,13 +235,14 @@ class LogCheck:
 
     # V12.2 ---------------------------------------------------------------------------------
 
-    def _witnesses(self, notes: Mapping[int, tuple[bytes, Checkpoint]], covered: int,
+    def _witnesses(self, notes: Mapping[int, tuple[bytes, Checkpoint, bytes]], covered: int,
                    error: Report) -> tuple[list[tuple[str, int, int]], int]:
         found: list[tuple[str, int, int]] = []
         by_size: dict[int, set[str]] = {}
         for record in self.cosignatures:
             if record.size not in notes:
-                error(Code.LOG_MALFORMED, f"a cosignature names size {record.size}: no checkpoint of that size")
+                if record.size not in self.unjudged:  # not judged: its checkpoint failed V11.3
+                    error(Code.LOG_MALFORMED, f"a cosignature names size {record.size}: no checkpoint of that size")
                 continue
             text = SignedNote.parse(notes[record.size][0]).text
             for witness in self.policy.witnesses:
@@ -248,9 +266,17 @@ class LogCheck:
         return found, witnessed
 
 
-def _signed_by(note: bytes, keys: Mapping[KeyId, KeyCard]) -> bool:
+def _signed_by(note: bytes, public_key: bytes) -> bool:
+    """Whether a checkpoint note carries a verifying signature line of ``public_key``."""
     try:
-        SignedCheckpoint.parse(note, keys)
+        signed = SignedNote.parse(note)
+        return verify_note(signed, Checkpoint.parse(signed.text).origin, public_key)
     except VerificationFailure:
         return False
-    return True
+
+
+def _size_of(note: bytes) -> int | None:
+    try:
+        return Checkpoint.parse(SignedNote.parse(note).text).size
+    except VerificationFailure:
+        return None

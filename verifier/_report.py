@@ -92,6 +92,8 @@ class Policy:
         object.__setattr__(self, "assets_dir", assets_dir)
         object.__setattr__(self, "jobs", jobs)
         witness_keys = tuple(witnesses)
+        if len(set(witness_keys)) != len(witness_keys):
+            raise UsageError("a --witness key is given twice")
         if any(not isinstance(w, VerifierKey) or w.sig_type != SIG_COSIGNATURE_V1 for w in witness_keys):
             raise UsageError("a witness is a C2SP cosignature vkey (signature type 0x04)")
         if quorum is None:
@@ -132,10 +134,11 @@ class TimestampReport:
     tsa: str
     trusted: bool
     reason: str | None  # why it is not trusted
+    slack: int = 1_000_000  # µs added to genTime for the bound: max(1 s precision, the token's accuracy)
 
     def to_json(self) -> dict[str, Any]:
         return {"size": self.size, "time": format_time(self.time), "tsa": self.tsa, "trusted": self.trusted,
-                "reason": self.reason}
+                "reason": self.reason, "slack_us": self.slack}
 
 
 @dataclass(frozen=True)

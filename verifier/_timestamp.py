@@ -42,6 +42,7 @@ class TimestampCheck:
     tsa: str  # the signer certificate's subject (RFC 4514), else the TSTInfo's tsa name, else "unknown TSA"
     trusted: bool
     reason: str | None  # why not trusted; None when trusted
+    accuracy: int = 0  # the TSTInfo's accuracy (RFC 3161 §2.4.2), microseconds; 0 when absent
 
 
 def load_tsa_roots(paths: Sequence[Path]) -> list[x509.Certificate]:
@@ -152,6 +153,7 @@ def check_timestamp(response: bytes, message: bytes, nonce: int,
         digest = info.message_imprint.message
         token_nonce = info.nonce
         gen_time = _micros(info.gen_time)
+        accuracy = _accuracy(info)
         tst_name = info.name
         signer = _signer(reply)
     except VerificationFailure:
@@ -173,14 +175,25 @@ def check_timestamp(response: bytes, message: bytes, nonce: int,
     else:
         tsa = (_name_of(tst_name) if tst_name is not None else None) or "unknown TSA"
     if not roots:
-        return TimestampCheck(gen_time, tsa, trusted=False, reason=NO_ROOTS)
+        return TimestampCheck(gen_time, tsa, trusted=False, reason=NO_ROOTS, accuracy=accuracy)
     verifier = VerifierBuilder(roots=list(roots), nonce=nonce if nonce >= 0 else None).build()
     try:
         verifier.verify_message(reply, message)
     except VerificationError as e:
-        return TimestampCheck(gen_time, tsa, trusted=False, reason=_reason(e, signer))
+        return TimestampCheck(gen_time, tsa, trusted=False, reason=_reason(e, signer), accuracy=accuracy)
     except BaseException as e:
         if not _is_library_failure(e):
             raise
         raise VerificationFailure(Code.LOG_MALFORMED, f"timestamp token cannot be verified: {e}") from e
-    return TimestampCheck(gen_time, tsa, trusted=True, reason=None)
+    return TimestampCheck(gen_time, tsa, trusted=True, reason=None, accuracy=accuracy)
+
+
+def _accuracy(info: object) -> int:
+    """The TSTInfo's accuracy in microseconds (0 when absent)."""
+    value = getattr(info, "accuracy", None)
+    if value is None:
+        return 0
+    seconds = getattr(value, "seconds", None) or 0
+    millis = getattr(value, "millis", None) or 0
+    micros = getattr(value, "micros", None) or 0
+    return int(seconds) * 1_000_000 + int(millis) * 1_000 + int(micros)
