@@ -25,7 +25,6 @@ from verifier.format import (
     LogRecord,
     TimestampRecord,
     checkpoint_imprint,
-    completed_nodes,
     consistency_proof,
     leaf_hash,
     multi_inclusion_proof,
@@ -67,26 +66,44 @@ def log_size(txn: lmdb.Transaction, tables: Mapping[str, Any]) -> int:
 
 
 class LogAppender:
-    """Appends leaves within one write transaction; :meth:`finish` stores the new size."""
+    """Appends leaves within one write transaction; :meth:`finish` stores the new size.
+
+    Keeps the right edge of the tree in memory (the last complete subtree at each level), so an
+    append hashes and writes exactly the subtrees it completes — amortised two — and reads
+    nothing: the same nodes ``verifier.format.completed_nodes`` defines, with the format core's
+    own leaf and node hashes."""
 
     def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
         self._txn = txn
-        self._tables = tables
-        self._nodes = TxnNodes(txn, tables)
+        self._tree = tables["tree"]
+        self._leaves = tables["leaves"]
+        self._meta = tables["meta"]
         self.size = log_size(txn, tables)
+        nodes = TxnNodes(txn, tables)
+        # The complete subtree ending at the current size, at each level whose bit is set.
+        self._edge = {level: nodes.subtree(level, (self.size >> level) - 1)
+                      for level in range(self.size.bit_length()) if self.size >> level & 1}
 
     def append(self, event_hash: bytes) -> int:
         """Add the leaf of ``event_hash``; returns its index."""
         index = self.size
-        tree = self._tables["tree"]
-        for level, position, value in completed_nodes(self._nodes, index, leaf_hash(event_hash)):
-            self._txn.put(bytes([level]) + u64(position), value, db=tree)
-        self._txn.put(event_hash, u64(index), db=self._tables["leaves"])
+        put, tree, edge = self._txn.put, self._tree, self._edge
+        node = leaf_hash(event_hash)
+        put(b"\x00" + u64(index), node, db=tree)
+        level, position = 0, index
+        while position & 1:  # a right child completes its parent (RFC 9162 §2.1.1)
+            node = node_hash(edge[level], node)
+            level, position = level + 1, position >> 1
+            put(bytes([level]) + u64(position), node, db=tree)
+        for completed in range(level + 1):  # lower levels are consumed into the new node
+            edge.pop(completed, None)
+        edge[level] = node
+        put(event_hash, u64(index), db=self._leaves)
         self.size = index + 1
         return index
 
     def finish(self) -> None:
-        self._txn.put(META_LOG_SIZE, u64(self.size), db=self._tables["meta"])
+        self._txn.put(META_LOG_SIZE, u64(self.size), db=self._meta)
 
 
 class LogView:
