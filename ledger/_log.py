@@ -6,7 +6,6 @@ key), so the root at any size and any inclusion or consistency proof take O(log 
 Tables (all in the ledger's one LMDB environment):
 
     tree          level (1 byte) ‖ index (8 bytes BE)   -> 32-byte subtree hash
-    leaves        event hash                            -> leaf index (8 bytes BE)
     checkpoints   tree size (8) ‖ signer's key id        -> signed note bytes
     anchors       tree size (8) ‖ SHA-256(note) ‖ nonce (8) -> RFC 3161 TimeStampResp (DER)
     cosignatures  tree size (8) ‖ signature line        -> empty
@@ -32,7 +31,7 @@ from verifier.format import (
     tree_root,
 )
 
-LOG_TABLES = (b"tree", b"leaves", b"checkpoints", b"anchors", b"cosignatures")
+LOG_TABLES = (b"tree", b"checkpoints", b"anchors", b"cosignatures")
 META_LOG_SIZE = b"log_size"
 META_LOG_VERSION = b"log_version"
 _U64 = 8
@@ -76,7 +75,6 @@ class LogAppender:
     def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
         self._txn = txn
         self._tree = tables["tree"]
-        self._leaves = tables["leaves"]
         self._meta = tables["meta"]
         self.size = log_size(txn, tables)
         nodes = TxnNodes(txn, tables)
@@ -85,7 +83,8 @@ class LogAppender:
                       for level in range(self.size.bit_length()) if self.size >> level & 1}
 
     def append(self, event_hash: bytes) -> int:
-        """Add the leaf of ``event_hash``; returns its index."""
+        """Add the leaf of ``event_hash``; returns its index (which the caller keeps with the
+        event: the last 8 bytes of its ``by_hash`` entry)."""
         index = self.size
         put, tree, edge = self._txn.put, self._tree, self._edge
         node = leaf_hash(event_hash)
@@ -98,7 +97,6 @@ class LogAppender:
         for completed in range(level + 1):  # lower levels are consumed into the new node
             edge.pop(completed, None)
         edge[level] = node
-        put(event_hash, u64(index), db=self._leaves)
         self.size = index + 1
         return index
 
@@ -139,8 +137,9 @@ class LogView:
         return sum(1 for _ in self._txn.cursor(db=self._tables["tree"]).iternext(values=False)) == expected_nodes
 
     def leaf_index(self, event_hash: bytes) -> int | None:
-        raw = self._txn.get(event_hash, db=self._tables["leaves"]) if self.available else None
-        return int.from_bytes(raw, "big") if raw is not None else None
+        """The event's leaf index: the last 8 bytes of its ``by_hash`` entry (work ‖ seq ‖ leaf)."""
+        raw = self._txn.get(event_hash, db=self._tables["by_hash"]) if self.available else None
+        return int.from_bytes(raw[40:48], "big") if raw is not None and len(raw) == 48 else None
 
     def checkpoints(self) -> Iterator[tuple[int, bytes, bytes]]:
         """(size, signer key id, note) of every stored checkpoint, by size then key id."""

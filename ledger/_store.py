@@ -76,6 +76,7 @@ from verifier.format import (
 
 MAP_SIZE = 1 << 36  # 64 GiB of address space; the file grows only as data is written
 _U64 = 8
+_POSITION = 32 + _U64  # a by_hash value: work id ‖ seq, then the event's leaf index in the log
 _META_FORMAT = b"format_version"
 _META_LEDGER_ID = b"ledger_id"
 _META_LINEAGE = b"lineage_version"
@@ -241,8 +242,10 @@ class Ledger:
             order = sorted((stored.event.payload.time, info.work, stored.seq, stored.event.hash)
                            for info in view.works() for stored in view.chain(info.work))
             log = LogAppender(txn, self._db)
+            by_hash = self._db["by_hash"]
             for *_, digest in order:
-                log.append(digest)
+                position = _must(txn.get(digest, db=by_hash))[:_POSITION]
+                txn.put(digest, position + u64(log.append(digest)), db=by_hash)
             log.finish()
             txn.put(META_LOG_VERSION, b"1", db=self._db["meta"])
 
@@ -294,9 +297,8 @@ class Ledger:
             envelope = sign_event(signer, payload)
             digest = event_hash(envelope)
             work = WorkId(digest)
-            self._write(txn, work, payload, envelope, digest, {})
             log = LogAppender(txn, self._db)
-            log.append(digest)
+            self._write(txn, work, payload, envelope, digest, {}, log)
             log.finish()
             txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
             self._remember_key(txn, signer)
@@ -354,8 +356,7 @@ class Ledger:
                                       f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
                 envelope = sign1(protected, payload_bytes, signer.sign)
                 digest = event_hash(envelope)
-                self._write(txn, work, payload, envelope, digest, disclosures)
-                log.append(digest)
+                self._write(txn, work, payload, envelope, digest, disclosures, log)
                 head = Head(payload.seq, digest, recorded)
                 results.append(Appended(digest, payload.seq, work))
             txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
@@ -405,22 +406,24 @@ class Ledger:
         """V6.6 before signing: each reference names an earlier event of this work of a type the
         type table admits (``of`` a generation or parameter edit; ``about`` anything but a note)."""
         for reference in EVENT_TYPES[draft.type].references:
+            if reference.name not in draft.body:  # an optional reference left out (a schema error if required)
+                continue
             target = draft.body.get(reference.name)
             if type(target) is not bytes or len(target) != 32:
                 raise LedgerError(f"{reference.name} must be a 32-byte event hash")
             located = txn.get(target, db=self._db["by_hash"])
             if located is None or located[:32] != work:
                 raise LedgerError(f"{reference.name} names no earlier event of this work ({reference.describe()})")
-            referenced = parse_event(_must(txn.get(located, db=self._db["events"]))).payload.type
+            referenced = parse_event(_must(txn.get(located[:_POSITION], db=self._db["events"]))).payload.type
             if not reference.admits(referenced):
                 raise LedgerError(f"{reference.name} names a {referenced}, not {reference.describe()}")
 
     def _write(self, txn: lmdb.Transaction, work: WorkId, payload: EventPayload, envelope: bytes,
-               digest: EventHash, disclosures: Mapping[str, bytes]) -> None:
+               digest: EventHash, disclosures: Mapping[str, bytes], log: LogAppender) -> None:
         position = work + payload.seq.to_bytes(_U64, "big")
         if not txn.put(position, envelope, db=self._db["events"], overwrite=False):
             raise LedgerError("an event already exists at this position")  # never overwrite
-        txn.put(digest, position, db=self._db["by_hash"])
+        txn.put(digest, position + u64(log.append(digest)), db=self._db["by_hash"])  # and its leaf in the log
         for name, encoded in disclosures.items():  # keyed by position: sequential inserts
             txn.put(position + name.encode(), encoded, db=self._db["private"])
         if not EVENT_TYPES[payload.type].assets:  # a note, an attestation: no asset, no lineage
@@ -734,10 +737,10 @@ class Snapshot:
     def private_fields(self, digest: EventHash) -> dict[str, tuple[bytes, str]]:
         """Salt and plaintext of each private field of one event."""
         result: dict[str, tuple[bytes, str]] = {}
-        position = self._txn.get(digest, db=self._db["by_hash"])
-        if position is None:
+        located = self._txn.get(digest, db=self._db["by_hash"])
+        if located is None:
             raise LedgerError(f"unknown event {digest.hex()}")
-        position = bytes(position)
+        position = bytes(located[:_POSITION])
         cursor = self._txn.cursor(db=self._db["private"])
         if cursor.set_range(position):
             for key, raw in cursor:
