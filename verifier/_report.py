@@ -44,6 +44,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("V10", "trust: signers in the auditor's list"),
     ("V11", "Merkle log: checkpoints, inclusion, consistency, known checkpoints"),
     ("V12", "time and witnesses: RFC 3161 timestamps, cosignatures, quorum"),
+    ("V13", "licence coverage: signatures, usage, payments, AI output licences (findings)"),
 )
 
 #: Errors that leave a bundle *valid* (intact and signed) but fail the run: trust the auditor asked for.

@@ -129,7 +129,9 @@ class ChainChecker:
 
     def _check_references(self, spec: EventType, body: Mapping[str, Any], seq: int,
                           found: list[VerificationFailure]) -> None:
-        for reference in spec.references:  # V6.6
+        for reference in spec.references:  # V6.6 (an optional reference may be absent)
+            if reference.name not in body:
+                continue
             target = body[reference.name]
             if target in self._types:
                 target_type = self._types[target]

@@ -70,6 +70,7 @@ class Code(enum.StrEnum):
     EVENT_SCHEMA_INVALID = ("event.schema_invalid", 1, "V4")
     # V5 signature
     EVENT_SIGNATURE_INVALID = ("event.signature_invalid", 1, "V5")
+    LICENCE_SIGNATURE_INVALID = ("licence.signature_invalid", 1, "V5")
     # V6 chain
     CHAIN_SEQ_GAP = ("chain.seq_gap", 1, "V6")
     CHAIN_WORK_MISMATCH = ("chain.work_mismatch", 1, "V6")
@@ -107,6 +108,16 @@ class Code(enum.StrEnum):
     TIMESTAMP_UNTRUSTED = ("timestamp.untrusted", 0, "V12")  # a finding: never changes the verdict
     WITNESS_SIGNATURE_INVALID = ("witness.signature_invalid", 1, "V12")
     WITNESS_QUORUM_UNMET = ("witness.quorum_unmet", 1, "V12")
+    # V13 licence coverage (spec/licensing.md): findings, never a change to the verdict
+    LICENCE_UNSIGNED_PARTY = ("licence.unsigned_party", 0, "V13")
+    LICENCE_EXPIRED = ("licence.expired", 0, "V13")
+    USAGE_UNLICENSED = ("usage.unlicensed", 0, "V13")
+    USAGE_OUTSIDE_TERRITORY = ("usage.outside_territory", 0, "V13")
+    USAGE_OUTSIDE_MEDIA = ("usage.outside_media", 0, "V13")
+    USAGE_OUTSIDE_TERM = ("usage.outside_term", 0, "V13")
+    PAYMENT_MISSING = ("payment.missing", 0, "V13")
+    PAYMENT_SHORT = ("payment.short", 0, "V13")
+    GENERATION_NO_OUTPUT_LICENCE = ("generation.no_output_licence", 0, "V13")
     # provenote check (the ledger), not the bundle verifier
     CHAIN_HEAD_MISMATCH = ("chain.head_mismatch", 1, "check")
     # the codec on its own (the vectors of spec/vectors/events.json)

@@ -52,6 +52,7 @@ from verifier.format._ids import (
     event_hash,
     key_id,
 )
+from verifier.format._licence import check_licence_event
 from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, PRIVATE_FIELDS
 
 _MAX_EVENT_RECORD = bundle.MAX_RECORD_SIZE["event"]
@@ -188,6 +189,8 @@ def check_record_reference(content: bytes) -> EventSummary | Finding:
         digest = event_hash(envelope)
         signed = parse_event(envelope)
         signed.verify_signature()
+        if signed.payload.type == "licence":  # V5.2: the parties' signatures and commitments
+            check_licence_event(signed.payload.body, signed.payload.commitments, signed.payload.seq)
         return summarise(signed, disclosures)
     except CodedError as e:
         return Finding(e.code, e.event, e.message, digest)
@@ -304,6 +307,8 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes] | None:
                                                                                        or occurred > time)):
         return None
     if (type_name == GENESIS_TYPE) != (seq == 0) or (type_name == GENESIS_TYPE) != (work is None):
+        return None
+    if type_name == "licence":  # V5.2 needs the whole payload: the reference path checks it
         return None
     EVENT_TYPES[type_name].check_body(body, frozenset(commitments))
     if len(commitments) > 1 and not cbor.ordered_and_float_free(commitments):

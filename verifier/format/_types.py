@@ -146,6 +146,7 @@ class Role(enum.Enum):
     PRODUCES = "produces"
     USES = "uses"
     CHOOSES = "chooses"  # a selection's chosen asset: one of the candidates it uses
+    ATTACHES = "attaches"  # a contract, receipt or project file kept as evidence: not in the lineage
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,47 @@ def _human_input_check(body: Mapping[str, Any]) -> None:
 _assets = _list_of(_asset)
 _segments = _list_of(_segment)
 
-_P, _U, _C = Role.PRODUCES, Role.USES, Role.CHOOSES
+
+def _licence_document(name: str, value: Any) -> None:
+    """V4: a licence document's form (spec/licensing.md §1); its signatures are V5.2."""
+    from verifier.format._licence import LicenceDocument
+
+    if type(value) is not bytes:
+        raise SchemaError(f"{name} must be the licence document's bytes")
+    LicenceDocument.parse(value, verify=False)
+
+
+def _date(name: str, value: Any) -> None:
+    from verifier.format._licence import check_date
+
+    check_date(name, value)
+
+
+def _decimal(name: str, value: Any) -> None:
+    from verifier.format._licence import check_decimal
+
+    check_decimal(name, value)
+
+
+def _currency(name: str, value: Any) -> None:
+    from verifier.format._licence import check_currency
+
+    check_currency(name, value)
+
+
+def _country(name: str, value: Any) -> None:
+    from verifier.format._licence import check_country
+
+    check_country(name, value)
+
+
+def _medium(name: str, value: Any) -> None:
+    from verifier.format._licence import MEDIA
+
+    _enum(MEDIA)(name, value)
+
+_P, _U, _C, _A = Role.PRODUCES, Role.USES, Role.CHOOSES, Role.ATTACHES
+_LICENCE_REFERENCE = Reference("licence", allowed=frozenset({"licence"}))
 
 EVENT_TYPES: dict[str, EventType] = {
     t.name: t
@@ -275,10 +316,11 @@ EVENT_TYPES: dict[str, EventType] = {
             "generation",
             {"model": check_text, "outputs": _assets},
             {"model_version": check_text, "provider": check_text, "seed": _int, "params": _params,
-             "inputs": _assets},
+             "inputs": _assets, "licence": _digest},
             private_optional=frozenset({"prompt", "negative_prompt", "lyrics"}),
             source_types=frozenset({"trainedAlgorithmicMedia"}),
             assets=(AssetField("outputs", _P, True), AssetField("inputs", _U, True)),
+            references=(_LICENCE_REFERENCE,),
         ),
         EventType(
             "parameter-edit",
@@ -328,11 +370,21 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("note", {}, private_required=frozenset({"text"})),
         EventType("attestation", {"about": _digest, "statement": check_text},
                   references=(Reference("about", excluded=frozenset({"note"})),)),
+        # spec/licensing.md §2: licences, payments and usage (ADR 0010)
+        EventType("licence", {"document": _licence_document}, {"attachments": _assets},
+                  private_required=frozenset({"fee", "scope"}), assets=(AssetField("attachments", _A, True),)),
+        EventType("payment", {"licence": _digest, "amount": _decimal, "currency": _currency, "paid_on": _date},
+                  {"attachments": _assets}, private_optional=frozenset({"reference"}),
+                  assets=(AssetField("attachments", _A, True),), references=(_LICENCE_REFERENCE,)),
+        EventType("usage", {"production": check_text, "platform": check_text, "territory": _country,
+                            "media": _medium, "date": _date},
+                  {"licence": _digest, "episode": _uint, "asset": _asset},
+                  assets=(AssetField("asset", _U, False),), references=(_LICENCE_REFERENCE,)),
     )
 }
 
 #: Names reserved for later format revisions; v1 verifiers reject them (fail closed).
-RESERVED_TYPES = frozenset({"licence", "payment", "usage", "label"})
+RESERVED_TYPES = frozenset({"label"})
 
 #: The genesis type; every other type needs ``work`` and ``prev``.
 GENESIS_TYPE = "work.created"
@@ -355,8 +407,8 @@ def input_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, A
 
 
 def referenced_assets(type_name: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Every asset reference of an event's body, whatever its role."""
-    return EVENT_TYPES[type_name].assets_in(body, Role.PRODUCES, Role.USES, Role.CHOOSES)
+    """Every asset reference of an event's body, whatever its role (attachments included)."""
+    return EVENT_TYPES[type_name].assets_in(body, Role.PRODUCES, Role.USES, Role.CHOOSES, Role.ATTACHES)
 
 
 def makes_ai_material(type_name: str, body: Mapping[str, Any]) -> bool:
