@@ -12,6 +12,7 @@ verifier share one definition of every rule. Public surface::
 """
 
 from ledger._assets import AssetError, describe_file, sha256_file
+from ledger._attachments import AttachmentStore
 from ledger._drafts import DraftBuilder, parse_json_event, parse_params, parse_segment, parse_time
 from ledger._export import DisclosureRequest, ExportResult, export_bundle, parse_disclosures
 from ledger._keystore import KeyStore, KeyStoreError, PublicKeyInfo, Signer
@@ -32,6 +33,7 @@ from ledger._witness import Cosigned, Witness, WitnessError
 __all__ = [
     "Appended",
     "AssetError",
+    "AttachmentStore",
     "Cosigned",
     "DisclosureRequest",
     "DraftBuilder",

@@ -77,7 +77,7 @@ def _flac_duration_ms(handle: BinaryIO) -> int | None:
     return round(total_samples * 1000 / sample_rate)
 
 
-def _sniff(head: bytes, name: str) -> str:
+def sniff_media_type(head: bytes, name: str) -> str:
     if head[8:12] == b"WAVE" and head[:4] in (b"RIFF", b"RF64", b"BW64"):
         return "audio/wav"
     if head[:4] == b"fLaC":
@@ -128,7 +128,7 @@ def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[
             handle.seek(0)
             head = handle.read(16)
             handle.seek(0)
-            media_type = _sniff(head, path.name)
+            media_type = sniff_media_type(head, path.name)
             duration_ms: int | None = None
             if media_type == "audio/wav":
                 duration_ms = _wav_duration_ms(handle)
