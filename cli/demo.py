@@ -5,6 +5,7 @@ for this demonstration only.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import struct
 from array import array
@@ -15,24 +16,42 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from cli.bundles import package_reports
 from cli.context import emit_json, json_option
 from cli.localtsa import LocalTsa, LocalTsaUnavailable
 from ledger import (
     Appended,
+    AttachmentStore,
     DisclosureRequest,
     DraftBuilder,
     ExportResult,
     KeyStore,
     Ledger,
     LedgerError,
+    LicencePrivate,
+    PublicKeyInfo,
     Signer,
     Witness,
+    draft_licence,
     export_bundle,
+    export_package,
+    licence_event_draft,
     request_timestamp,
+    sign_licence,
 )
 from verifier import Policy, load_tsa_roots, verify_bundle
 from verifier.cli import load_trusted_key, write_report
-from verifier.format import SIG_COSIGNATURE_V1, SIG_ED25519, Checkpoint, SignedNote, VerifierKey
+from verifier.format import (
+    SIG_COSIGNATURE_V1,
+    SIG_ED25519,
+    Checkpoint,
+    EventHash,
+    LicenceDocument,
+    SignedNote,
+    SigningKey,
+    VerifierKey,
+    WorkId,
+)
 from verifier.render import render_text
 
 DEMO_PASSPHRASE = "night-market-demo"  # noqa: S105 -- printed to the user; demo keys only
@@ -149,6 +168,7 @@ def run_demo(folder: Path) -> DemoResult:
         work = created.work
         steps.append(f"mei starts the work: {work.hex()[:16]}")
         build = DraftBuilder(book)
+        store = AttachmentStore(folder / "ledger")
 
         def record(signer: Signer, what: str, type_name: str, body: dict[str, object],
                    private: dict[str, str | None] | None = None) -> Appended:
@@ -157,10 +177,20 @@ def run_demo(folder: Path) -> DemoResult:
             return result
 
         a = {name: build.asset(path) for name, path in audio.items()}
+        counterparties = _counterparties()
+        output_licence = record_licence(
+            book, work, mei, steps, "ExampleAI's output terms: commercial use of cue-gen's output, signed by both",
+            draft_licence(licensors=[provider.info.public_key], licensees=[mei.info.public_key], direction="in",
+                          subject="Output of the cue-gen model: commercial use by the licensee",
+                          subject_model="cue-gen", scope="All outputs of account mei, 2026 plan 'Studio'",
+                          territory=["WORLD"], media=["streaming", "broadcast", "sync", "download"],
+                          start="2026-01-01", end="2026-12-31", amount="0.00", currency="USD",
+                          commercial_use=True, derivatives="allowed", ai_training="forbidden"),
+            [provider, mei])
         generation = record(mei, "two candidates from cue-gen 2.1 (prompt kept private)", "generation",
                             {"model": "cue-gen", "model_version": "2.1", "provider": "ExampleAI", "seed": 42,
                              "params": {"temperature": 0.8, "bpm": 120, "duration_s": 60, "key": "A minor"},
-                             "outputs": [a["take1.wav"], a["take2.wav"]]},
+                             "outputs": [a["take1.wav"], a["take2.wav"]], "licence": bytes(output_licence)},
                             {"prompt": "60 s lo-fi night market cue, erhu lead, light percussion, 120 bpm, "
                                        "warm and nostalgic, for a micro-drama street scene",
                              "negative_prompt": "vocals, heavy drums"})
@@ -177,6 +207,19 @@ def run_demo(folder: Path) -> DemoResult:
         record(jun, "records the vocal hook, bars 21–24 (40–48 s)", "human-input",
                {"output": a["vocal-hook.wav"], "layer": "vocals", "segments": [[40_000, 48_000]]},
                {"lyrics": "夜市的灯 亮到天明", "note": "sung by Lan, two takes comped"})
+        bell_licence = record_licence(
+            book, work, jun, steps, "the temple-bell sample's licence, countersigned by templebell-lib",
+            draft_licence(licensors=[counterparties["templebell-lib"].info.public_key],
+                          licensees=[jun.info.public_key], direction="in",
+                          subject="Temple Bells vol. 2, track 7", subject_assets=[audio["temple-bell.wav"]],
+                          scope="One cue, any episode of the series; no stand-alone release", territory=["WORLD"],
+                          media=["streaming", "broadcast", "sync"], start="2026-01-01", end="2030-12-31",
+                          amount="300.00", currency="EUR", attribution=True),
+            [counterparties["templebell-lib"], jun])
+        receipt = store.add(_receipt(folder))
+        record(jun, "pays the sample licence (receipt attached)", "payment",
+               {"licence": bytes(bell_licence), "amount": "300.00", "currency": "EUR", "paid_on": "2026-11-20",
+                "attachments": [receipt]}, {"reference": "SampleHouse invoice SH-2291"})
         record(jun, "imports a licensed temple-bell sample", "import",
                {"output": a["temple-bell.wav"], "source": "Temple Bells vol. 2, SampleHouse, licence SH-2291",
                 "digital_source_type": "digitalCapture"})
@@ -188,6 +231,24 @@ def run_demo(folder: Path) -> DemoResult:
                {"tool": "AutoMaster Pro 3", "function": "mastering", "inputs": [a["mix.wav"]],
                 "outputs": [a["master.wav"]]})
         record(jun, "releases the master for episode 3", "release", {"asset": a["master.wav"], "isrc": "CNA0X2600001"})
+        sync = record_licence(
+            book, work, jun, steps, "grants a sync licence to the drama's producer, signed by both",
+            draft_licence(licensors=[jun.info.public_key], licensees=[counterparties["drama-co"].info.public_key],
+                          direction="out", subject="Night Market, for episodes 1-20 of the series",
+                          subject_assets=[audio["master.wav"]], scope="Background music of the series",
+                          territory=["CN", "SG", "MY"], media=["streaming", "sync"], start="2026-11-01",
+                          end="2028-10-31", amount="2000.00", currency="EUR"),
+            [jun, counterparties["drama-co"]])
+        record(jun, "payment received for the sync licence", "payment",
+               {"licence": bytes(sync), "amount": "2000.00", "currency": "EUR", "paid_on": "2026-11-25"})
+        record(jun, "episode 3 streams in Singapore: covered", "usage",
+               {"licence": bytes(sync), "production": "Night Market Love (micro-drama)", "episode": 3,
+                "platform": "ShortPlay", "territory": "SG", "media": "streaming", "date": "2026-11-28",
+                "asset": a["master.wav"]})
+        record(jun, "episode 3 streams in the US: not covered by the sync licence", "usage",
+               {"licence": bytes(sync), "production": "Night Market Love (micro-drama)", "episode": 3,
+                "platform": "ReelFlix", "territory": "US", "media": "streaming", "date": "2026-11-29",
+                "asset": a["master.wav"]})
         record(provider, "ExampleAI's log export attests the generation", "attestation",
                {"about": bytes(generation.hash),
                 "statement": "ExampleAI generation log: request r-7731 by account mei, model cue-gen 2.1, seed 42; "
@@ -195,11 +256,15 @@ def run_demo(folder: Path) -> DemoResult:
         record(mei, "delivery note", "note", {}, {"text": "Delivered to the music supervisor of episode 3."})
 
         tsa_root = _anchor_and_witness(book, folder, signers["studio-log"], signers["notary"], steps)
+        package = folder / "evidence-package"
+        export_package(book, work, signers["legal"], package, case="Night Market v. claimant (demo)",
+                       disclose=DisclosureRequest(fields=frozenset({"prompt", "fee"})), assets_from=folder / "audio",
+                       attachments=True, reports=package_reports)
 
         bundle_path = folder / "night-market.bundle"
         exported = export_bundle(book, work, signers["legal"], bundle_path,
-                                 disclose=DisclosureRequest(fields=frozenset({"prompt"})),
-                                 assets_from=folder / "audio")
+                                 disclose=DisclosureRequest(fields=frozenset({"prompt", "fee"})),
+                                 assets_from=folder / "audio", attachments=True)
     trust = folder / "trust"
     trust.mkdir(exist_ok=True)
     trust_files = []
@@ -210,6 +275,33 @@ def run_demo(folder: Path) -> DemoResult:
     witness = VerifierKey(signers["notary"].info.name, SIG_COSIGNATURE_V1, signers["notary"].info.public_key)
     return DemoResult(folder, folder / "ledger", folder / "keys", folder / "audio", exported, trust_files,
                       bytes(work), steps, tsa_root, witness.format())
+
+
+def _counterparties() -> dict[str, Signer]:
+    """The other parties' keys: on their own machines in real life; in memory for the demo."""
+    return {name: Signer.from_seed(PublicKeyInfo(name, role, SigningKey(seed).public_key), seed)
+            for name, role, seed in (("templebell-lib", "licensor", hashlib.sha256(b"templebell-lib demo").digest()),
+                                     ("drama-co", "licensee", hashlib.sha256(b"drama-co demo").digest()))}
+
+
+def _receipt(folder: Path) -> Path:
+    path = folder / "receipts" / "SH-2291-receipt.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("SampleHouse — receipt SH-2291\nTemple Bells vol. 2, track 7: one-cue licence\n"
+                    "Paid 300.00 EUR on 2026-11-20 by jun (Night Market studio)\n", encoding="utf-8")
+    return path
+
+
+def record_licence(book: Ledger, work: WorkId, signer: Signer, steps: list[str], what: str,
+                   drafted: tuple[LicenceDocument, LicencePrivate], parties: list[Signer]) -> EventHash:
+    """Each party signs the drafted document in turn; the studio records it (spec/licensing.md)."""
+    document, private = drafted
+    data = document.encode()
+    for party in parties:
+        data = sign_licence(data, party)
+    result = book.append(work, signer, licence_event_draft(data, private))
+    steps.append(f"#{result.seq:<2} {signer.info.name:11} {'licence':15} {what}")
+    return result.hash
 
 
 def _anchor_and_witness(book: Ledger, folder: Path, log_key: Signer, notary: Signer, steps: list[str]) -> Path | None:
@@ -245,7 +337,7 @@ def demo(folder: Path, as_json: bool) -> None:
     result = run_demo(folder)
     trusted = [load_trusted_key(p) for p in result.trust_files]
     roots = load_tsa_roots([result.tsa_root]) if result.tsa_root else []
-    policy = Policy(trusted, assets_dir=result.audio, tsa_roots=[c.public_bytes(Encoding.DER) for c in roots],
+    policy = Policy(trusted, assets_dir=result.folder, tsa_roots=[c.public_bytes(Encoding.DER) for c in roots],
                     witnesses=[VerifierKey.parse(result.witness)])
     report = verify_bundle(result.bundle.path, policy)
     reports = {lang: folder / name for lang, name in (("en", "report.html"), ("zh", "report-zh.html"))}
@@ -264,6 +356,8 @@ def demo(folder: Path, as_json: bool) -> None:
                "and the notary as a witness:\n")
     click.echo("  " + render_text(report).replace("\n", "\n  "))
     click.echo(f"\nreport for a court: {reports['en']} (Chinese: {reports['zh']}); open it in a browser")
+    click.echo(f"evidence package for litigation (BagIt, sealed by legal): {folder / 'evidence-package'}/ — "
+               f"check it with: provenote-verify --package {folder / 'evidence-package'}")
     trust = " ".join(f"--trust {p}" for p in result.trust_files)
     if result.tsa_root is not None:
         trust += f" --tsa-root {result.tsa_root}"

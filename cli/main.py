@@ -1,5 +1,5 @@
 """The ``provenote`` command line: parse, call the ledger or the verifier, print. Thin: one
-module per command group (keys, works, record, reading, bundles, log, demo); this one holds the root.
+module per command group (keys, works, record, licences, reading, bundles, log, demo); this one holds the root.
 
 Exit codes (every command): 0 success or valid, 1 verification failed, 2 usage error or
 unreadable input. Errors are one line on stderr: ``provenote: error: …``.
@@ -17,7 +17,7 @@ from typing import NoReturn
 import click
 import lmdb
 
-from cli import bundles, demo, keys, log, reading, record, works
+from cli import bundles, demo, keys, licences, log, reading, record, works
 from cli.context import PROG, Context, default_keys_dir, emit_json, json_option, pass_ctx
 from ledger import Ledger
 from verifier.format import ProvenoteError, VerificationFailure
@@ -53,6 +53,9 @@ def init(obj: Context, as_json: bool) -> None:
 app.add_command(keys.key)
 app.add_command(works.work)
 app.add_command(record.record)
+app.add_command(record.forget)
+app.add_command(licences.licence)
+app.add_command(licences.usage_report_command)
 app.add_command(reading.log)
 app.add_command(reading.check)
 app.add_command(bundles.export)

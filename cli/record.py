@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from cli.context import Context, emit_json, fail, pass_ctx, read_text_file
+from cli.context import PROG, Context, emit_json, fail, json_option, pass_ctx, read_text_file
 from cli.log import anchor_after_release
 from ledger import (
+    COVERAGE_WORDS,
     DraftBuilder,
     EventDraft,
     Ledger,
@@ -19,8 +20,11 @@ from ledger import (
     parse_params,
     parse_segment,
     parse_time,
+    party_names,
+    usage_coverage,
 )
-from verifier.format import EDIT_KINDS, INPUT_LAYERS
+from verifier.format import EDIT_KINDS, INPUT_LAYERS, MEDIA, PRIVATE_FIELDS
+from verifier.render import inert
 
 
 @click.group()
@@ -40,11 +44,14 @@ def record_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _append(obj: Context, work_prefix: str, as_key: str, duration: float | None, as_json: bool,
-            build: Callable[[DraftBuilder, Ledger], list[EventDraft]]) -> None:
+            build: Callable[[DraftBuilder, Ledger], list[EventDraft]],
+            after: Callable[[Ledger, list[EventDraft]], None] | None = None) -> None:
     with obj.ledger() as book:
         work_id = book.resolve_work(work_prefix)
         drafts = build(DraftBuilder(book, duration=duration), book)
         results = book.append_batch(work_id, obj.signer(as_key), drafts)
+        if after is not None:
+            after(book, drafts)
     if as_json:
         if len(results) == 1:
             emit_json({"event": results[0].hash, "seq": results[0].seq})
@@ -75,23 +82,26 @@ def _when(occurred: str | None) -> int | None:
 @click.option("--param", "params", multiple=True, metavar="K=V")
 @click.option("--input", "inputs", multiple=True, metavar="FILE")
 @click.option("--output", "outputs", multiple=True, required=True, metavar="FILE")
+@click.option("--licence", "licence", metavar="EVENT", help="The licence-in under which the output is used.")
 @pass_ctx
 def record_generation(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                       duration: float | None, as_json: bool, model: str, model_version: str | None,
                       provider: str | None, prompt: str | None, prompt_file: Path | None,
                       negative_prompt: str | None, seed: int | None, params: tuple[str, ...],
-                      inputs: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+                      inputs: tuple[str, ...], outputs: tuple[str, ...], licence: str | None) -> None:
     """An AI generation: model, prompt (kept private), seed, parameters, inputs and outputs."""
     if (prompt is None) == (prompt_file is None):
         raise fail("give exactly one of --prompt and --prompt-file")
     if prompt_file is not None:
         prompt = read_text_file(prompt_file, "--prompt-file", limit=1 << 20)
 
-    def build(b: DraftBuilder, _: Ledger) -> list[EventDraft]:
+    def build(b: DraftBuilder, book: Ledger) -> list[EventDraft]:
         body: dict[str, Any] = {"model": model, "outputs": b.assets(outputs)}
         for name, value in (("model_version", model_version), ("provider", provider), ("seed", seed)):
             if value is not None:
                 body[name] = value
+        if licence is not None:
+            body["licence"] = bytes(book.resolve_event(licence))
         if params:
             body["params"] = parse_params(params)
         if inputs:
@@ -279,6 +289,88 @@ def record_attestation(obj: Context, work_prefix: str, as_key: str, occurred: st
     _append(obj, work_prefix, as_key, duration, as_json, build)
 
 
+@record.command("licence")
+@record_options
+@click.option("--document", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="The licence document, signed by every party (provenote licence sign).")
+@click.option("--private", "private", type=click.Path(path_type=Path), metavar="FILE",
+              help="The drafter's private file (default: FILE.private.json beside the document).")
+@click.option("--attach", "attachments", multiple=True, metavar="FILE", help="A contract, an invoice (repeatable).")
+@pass_ctx
+def record_licence(obj: Context, work_prefix: str, as_key: str, occurred: str | None, duration: float | None,
+                   as_json: bool, document: Path, private: Path | None, attachments: tuple[str, ...]) -> None:
+    """A licence taken in or granted out: the document every party signed; its fee and scope
+    kept private, committed with the document's own salts (spec/licensing.md §2)."""
+    names = party_names(obj.keys)
+    _append(obj, work_prefix, as_key, duration, as_json,
+            lambda b, _: [b.licence(document, private, attachments, _when(occurred), names)])
+
+
+@record.command("payment")
+@record_options
+@click.option("--licence", required=True, metavar="EVENT", help="The licence event paid.")
+@click.option("--amount", required=True, metavar="X", help="A decimal amount, e.g. 1200.00.")
+@click.option("--currency", required=True, metavar="C", help="ISO 4217, e.g. EUR.")
+@click.option("--paid-on", required=True, metavar="DATE", help="YYYY-MM-DD.")
+@click.option("--reference", help="The payment's reference (kept private).")
+@click.option("--attach", "attachments", multiple=True, metavar="FILE", help="A receipt, an invoice (repeatable).")
+@pass_ctx
+def record_payment(obj: Context, work_prefix: str, as_key: str, occurred: str | None, duration: float | None,
+                   as_json: bool, licence: str, amount: str, currency: str, paid_on: str, reference: str | None,
+                   attachments: tuple[str, ...]) -> None:
+    """A payment against a licence of the work."""
+
+    def build(b: DraftBuilder, book: Ledger) -> list[EventDraft]:
+        body: dict[str, Any] = {"licence": bytes(book.resolve_event(licence)), "amount": amount,
+                                "currency": currency, "paid_on": paid_on}
+        b.draft("payment", dict(body), {"reference": reference}, _when(occurred))  # check before storing files
+        if attachments:
+            body["attachments"] = b.attachments(attachments)
+        return [b.draft("payment", body, {"reference": reference}, _when(occurred))]
+
+    _append(obj, work_prefix, as_key, duration, as_json, build)
+
+
+@record.command("usage")
+@record_options
+@click.option("--licence", metavar="EVENT", help="The licence the use is made under.")
+@click.option("--production", required=True, metavar="TITLE", help="The film, drama, game or programme.")
+@click.option("--episode", type=click.IntRange(min=0), metavar="N")
+@click.option("--platform", required=True, metavar="P", help="Where it is shown or sold.")
+@click.option("--territory", required=True, metavar="CC", help="ISO 3166-1 alpha-2 country code.")
+@click.option("--media", required=True, type=click.Choice(MEDIA), metavar="M",
+              help=f"The kind of use: {', '.join(MEDIA)}.")
+@click.option("--date", "on", required=True, metavar="DATE", help="YYYY-MM-DD.")
+@click.option("--asset", metavar="FILE", help="The audio used.")
+@pass_ctx
+def record_usage(obj: Context, work_prefix: str, as_key: str, occurred: str | None, duration: float | None,
+                 as_json: bool, licence: str | None, production: str, episode: int | None, platform: str,
+                 territory: str, media: str, on: str, asset: str | None) -> None:
+    """A use of the music. Recorded even when not covered (the record is the fact); a warning
+    says when the ledger can already see it is not (no licence, or outside its territory,
+    media or term)."""
+
+    def build(b: DraftBuilder, book: Ledger) -> list[EventDraft]:
+        body: dict[str, Any] = {"production": production, "platform": platform, "territory": territory.upper(),
+                                "media": media, "date": on}
+        if licence is not None:
+            body["licence"] = bytes(book.resolve_event(licence))
+        if episode is not None:
+            body["episode"] = episode
+        if asset is not None:
+            body["asset"] = b.asset(asset)
+        return [b.draft("usage", body, {}, _when(occurred))]
+
+    def warn(book: Ledger, drafts: list[EventDraft]) -> None:
+        reasons = usage_coverage(book, drafts[0].body)
+        if reasons:
+            words = "; ".join(COVERAGE_WORDS.get(reason, reason) for reason in reasons)
+            click.echo(inert(f"{PROG}: warning: recorded, but not covered: {words} ({', '.join(reasons)})"),
+                       err=True)
+
+    _append(obj, work_prefix, as_key, duration, as_json, build, warn)
+
+
 MAX_JSON_FILE = 256 << 20  # a JSON event file or a batch: 256 MiB at most
 
 
@@ -331,3 +423,31 @@ def record_batch(obj: Context, work_prefix: str, as_key: str, occurred: str | No
         _append(obj, work_prefix, as_key, duration, as_json, build)
     except LedgerError as e:
         raise fail(f"{batch_file}: {e}") from e
+
+
+@click.command("forget")
+@click.argument("event_prefix", metavar="EVENT")
+@click.argument("field_name", metavar="FIELD")
+@click.option("--as", "as_key", required=True, metavar="KEY", help="The key that signs the note of the erasure.")
+@json_option
+@pass_ctx
+def forget(obj: Context, event_prefix: str, field_name: str, as_key: str, as_json: bool) -> None:
+    """Erase one private field's salt and plaintext from the ledger (privacy-law erasure). The
+    commitment stays, so every chain and bundle still verifies; the field can no longer be
+    disclosed. The erasure is recorded as a note naming the event and field, never the value.
+    The ledger must not be open in another process meanwhile (its file is compacted)."""
+    if field_name not in PRIVATE_FIELDS:
+        raise fail(f"{field_name!r} is not a private field (one of {', '.join(sorted(PRIVATE_FIELDS))})")
+    with obj.ledger() as book:
+        digest = book.resolve_event(event_prefix)
+        signer = obj.signer(as_key)
+        result = book.forget(digest, field_name, signer)
+    if as_json:
+        emit_json({"event": digest, "field": field_name, "forgotten": True,
+                   "note": {"event": result.hash, "seq": result.seq} if result else None})
+    elif result is None:
+        click.echo(f"the {field_name} of event {digest.hex()[:16]} was forgotten already; the ledger file was "
+                   "compacted again")
+    else:
+        click.echo(f"forgot the {field_name} of event {digest.hex()[:16]}; recorded note #{result.seq} "
+                   f"{result.hash.hex()}")

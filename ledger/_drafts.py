@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger._assets import describe_file
+from ledger._assets import AssetError, describe_file
+from ledger._attachments import AttachmentStore
+from ledger._licences import LicencePrivate, licence_event_draft, private_path, read_document
 from ledger._store import EventDraft, Ledger, LedgerError
 from verifier.format import (
     EVENT_TYPES,
     GENESIS_TYPE,
     MAX_TIME,
+    Role,
     default_source_type,
     lineage_source_type,
 )
@@ -93,6 +96,28 @@ class DraftBuilder:
     def assets(self, paths: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
         return [self.asset(p) for p in paths]
 
+    def attachment(self, path: str | Path) -> dict[str, Any]:
+        """Store a file in the ledger's attachment store (content-addressed, streamed) and return
+        its asset reference, for a field with the role *attaches* (spec/licensing.md §2)."""
+        try:
+            return AttachmentStore(self.ledger.path).add(Path(path))
+        except OSError as e:
+            raise AssetError(f"cannot store attachment {path}: {e.strerror or e}") from e
+
+    def attachments(self, paths: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+        return [self.attachment(p) for p in paths]
+
+    def licence(self, document: Path, private: Path | None = None, attachments: tuple[str, ...] | list[str] = (),
+                occurred: int | None = None, names: Mapping[bytes, str] | None = None) -> EventDraft:
+        """A licence event's draft from a signed document file and the drafter's private file
+        (by default beside the document, ``.private.json`` added): refused unless every party
+        has signed, every signature verifies and the private file matches the document's
+        commitments (spec/licensing.md §2). Attachments are stored only once it passes."""
+        data = read_document(document)
+        secret = LicencePrivate.read(private if private is not None else private_path(document))
+        licence_event_draft(data, secret, (), occurred, names)  # refuses before any file is stored
+        return licence_event_draft(data, secret, self.attachments(attachments), occurred, names)
+
     def draft(self, type_name: str, body: dict[str, Any], private: Mapping[str, str | None],
               occurred: int | None) -> EventDraft:
         """A draft with empty private fields dropped and the IPTC source type filled in where
@@ -128,6 +153,8 @@ class DraftBuilder:
         occurred = document.get("occurred")
         if occurred is not None and not isinstance(occurred, str):
             raise LedgerError(f"{where}: occurred must be an ISO 8601 string")
+        if type_name == "licence":
+            return self._json_licence(body_in, parse_time(occurred) if occurred else None, where)
         body: dict[str, Any] = {}
         private: dict[str, str | None] = {}
         for name, value in body_in.items():
@@ -139,6 +166,28 @@ class DraftBuilder:
                 body[name] = self._convert(type_name, name, value, where)
         return self.draft(type_name, body, private, parse_time(occurred) if occurred else None)
 
+    def _json_licence(self, body: dict[str, Any], occurred: int | None, where: str) -> EventDraft:
+        """A licence as JSON (spec/json-events.md): ``document`` is the signed document's file;
+        the fee and scope, with their salts, come from its private file beside it — given in the
+        body too, they must be the same."""
+        unknown = set(body) - {"document", "attachments", "fee", "scope"}
+        if unknown:
+            raise LedgerError(f"{where}: unknown fields {sorted(unknown)} for type licence")
+        document = body.get("document")
+        if not isinstance(document, str):
+            raise LedgerError(f"{where}: document must be the path of the signed licence document")
+        attachments = body.get("attachments", [])
+        if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
+            raise LedgerError(f"{where}: attachments must be a list of file paths")
+        try:
+            secret = LicencePrivate.read(private_path(Path(document)))
+            for name, value in secret.values.items():
+                if name in body and body[name] != value:
+                    raise LedgerError(f"{name} is not the one in the document's private file")
+            return self.licence(Path(document), None, attachments, occurred)
+        except LedgerError as e:
+            raise LedgerError(f"{where}: {e}") from e
+
     def _convert(self, type_name: str, name: str, value: Any, where: str) -> Any:
         convert: Callable[[Any], Any]
         spec = EVENT_TYPES[type_name]
@@ -148,6 +197,9 @@ class DraftBuilder:
         if asset_field is not None:
             if not isinstance(value, list):
                 raise LedgerError(f"{where}: {name} must be a list of assets")
+            if asset_field.role is Role.ATTACHES:  # files go into the attachment store
+                return [self.attachment(item) if isinstance(item, str) else self._json_asset(item, f"{where}: {name}")
+                        for item in value]
             return [self._json_asset(item, f"{where}: {name}") for item in value]
         if any(r.name == name for r in spec.references):
             if not isinstance(value, str):

@@ -13,16 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from ledger._assets import open_regular, sha256_file
+from ledger._attachments import AttachmentStore
 from ledger._keystore import Signer
 from ledger._store import Ledger, LedgerError
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
+    EVENT_TYPES,
     MAX_MEDIA_TYPE,
     MAX_RECORD_SIZE,
     PRIVATE_FIELDS,
     AssetRecordHead,
     EventHash,
     KeyId,
+    Role,
     TrailerClaims,
     WorkId,
     frame,
@@ -57,12 +60,30 @@ def parse_disclosures(ledger: Ledger, items: Iterable[str], disclose_all: bool) 
                               f"(one of {', '.join(sorted(PRIVATE_FIELDS))})")
         if event_part:
             digest = ledger.resolve_event(event_part)
-            if field not in ledger.private_fields(digest):
+            with ledger.snapshot() as view:
+                kept = view.private_fields(digest)
+                committed = view.event(digest).event.payload.commitments
+            if field not in kept and field in committed:  # the commitment stays, the plaintext is gone
+                raise LedgerError(f"--disclose {item}: the {field} of that event was forgotten ('provenote forget' "
+                                  "erased its salt and plaintext): it can no longer be disclosed")
+            if field not in kept:
                 raise LedgerError(f"--disclose {item}: that event has no private field {field}")
             per_event.add((digest, field))
         else:
             fields.add(field)
     return DisclosureRequest(disclose_all, frozenset(fields), frozenset(per_event))
+
+
+@dataclass(frozen=True)
+class LocatedAsset:
+    """A file found for an asset the work's events name: in ``--assets-from`` or in the ledger's
+    attachment store. ``reference`` is the first reference to it in chain order; ``attachment``
+    says whether an event names it as an attachment (role *attaches*) or it came from the store."""
+
+    sha256: bytes
+    path: Path
+    reference: dict[str, Any]
+    attachment: bool
 
 
 @dataclass(frozen=True)
@@ -76,14 +97,23 @@ class ExportResult:
     sha256: bytes
     size: int
     logged: int = 0  # events the bundle's latest checkpoint covers (spec/anchoring.md)
+    located: tuple[LocatedAsset, ...] = ()  # the files found for the assets, sorted by hash
+    title: str = ""  # the work's title (its genesis event)
 
 
 def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
-                  disclose: DisclosureRequest = DisclosureRequest(), assets_from: Path | None = None) -> ExportResult:
+                  disclose: DisclosureRequest = DisclosureRequest(), assets_from: Path | None = None,
+                  attachments: bool = False, embed: bool = True) -> ExportResult:
     """Write the bundle of ``work`` to ``out`` (atomically: a temporary file, then a rename),
     reading the ledger in one snapshot.
 
-    Raises: LedgerError (unknown work, a signer without a key card), OSError on write failures.
+    Assets the events name are looked for in ``assets_from`` (by hash) and, with
+    ``attachments``, in the ledger's attachment store (:class:`AttachmentStore`); those found are
+    embedded, streamed in blocks (never held whole). With ``embed=False`` they are only located
+    (``ExportResult.located``), for a package that carries them as files (spec/package.md).
+
+    Raises: LedgerError (unknown work, a signer without a key card, a file that no longer hashes
+    to what the events name), OSError on write failures.
     """
     digest = hashlib.sha256(BUNDLE_DIGEST_PREFIX)
     whole = hashlib.sha256()
@@ -94,20 +124,34 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         head = view.head(work)
         signers: set[bytes] = set()
         assets: dict[bytes, dict[str, Any]] = {}
+        attached: set[bytes] = set()  # named as an attachment (role *attaches*) somewhere
         hashes: list[bytes] = []
+        title = ""
         for stored in view.chain(work):  # pass 1: who signed, which assets, the log's leaves
             payload = stored.event.payload
             hashes.append(stored.event.hash)
             signers.add(payload.signer)
+            if stored.seq == 0:
+                title = str(payload.body.get("title", ""))
             for asset in referenced_assets(payload.type, payload.body):
                 assets.setdefault(asset["sha256"], dict(asset))
+            for asset in EVENT_TYPES[payload.type].assets_in(payload.body, Role.ATTACHES):
+                attached.add(asset["sha256"])
         cards = {key_id(pk): view.key_card(pk) for pk in signers}
         log_records, logged, log_signers = view.log.bundle_records(hashes)
         for kid in log_signers:  # the keys that signed its checkpoints
             cards.setdefault(KeyId(kid), view.key_card_by_id(kid))
         cards.setdefault(key_id(exporter.info.public_key), exporter.key_card())
-        embeddable = {digest: ref for digest, ref in assets.items() if _embeddable(ref)}
-        found = _find_assets(assets_from, embeddable) if assets_from is not None else {}
+        sought = {digest: ref for digest, ref in assets.items() if not embed or _embeddable(ref)}
+        found = _find_assets(assets_from, sought) if assets_from is not None else {}
+        stored_ones: set[bytes] = set()  # in the ledger's attachment store
+        if attachments:  # the store supplies what --assets-from did not
+            store = AttachmentStore(ledger.path)
+            stored_ones = {asset_hash for asset_hash in sought if store.has(asset_hash)}
+            for asset_hash in sorted(stored_ones - set(found)):
+                found[asset_hash] = _stored_copy(store, asset_hash, sought[asset_hash])
+        located = tuple(LocatedAsset(h, found[h], assets[h], h in attached or h in stored_ones) for h in sorted(found))
+        embedded = found if embed else {}
         _sweep_stale_temp_files(out.parent)
         fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=out.parent)
         try:
@@ -133,11 +177,11 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
                     disclosed += len(wanted)
                     emit(frame(["event", stored.envelope, wanted]))
                     events += 1
-                for asset_hash in sorted(found):
-                    _emit_asset(emit, found[asset_hash], asset_hash, assets[asset_hash])
+                for asset_hash in sorted(embedded):
+                    _emit_asset(emit, embedded[asset_hash], asset_hash, assets[asset_hash])
                 for record in log_records:
                     emit(frame(record))
-                claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(found),
+                claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(embedded),
                                        digest.digest())
                 emit(frame(["trailer", claims.sign(exporter.info.public_key, exporter.sign)]), in_digest=False)
                 handle.flush()
@@ -147,8 +191,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
-    return ExportResult(out, events, len(cards), disclosed, len(found), len(assets) - len(found),
-                        whole.digest(), out.stat().st_size, logged)
+    return ExportResult(out, events, len(cards), disclosed, len(embedded), len(assets) - len(found),
+                        whole.digest(), out.stat().st_size, logged, located, title)
 
 
 TEMP_PREFIX = ".provenote-export-"  # then the writing process's id: a dead writer's file is stale
@@ -200,7 +244,23 @@ def _emit_asset(emit: Callable[..., None], path: Path, digest: bytes, reference:
             check.update(block)
             emit(block)
     if size != head.size or check.digest() != digest:
-        raise LedgerError(f"{path} changed while it was being exported; export again")
+        raise LedgerError(f"{path} no longer hashes to what the events name (changed while it was being "
+                          "exported, or damaged); export again")
+
+
+def _stored_copy(store: AttachmentStore, digest: bytes, reference: dict[str, Any]) -> Path:
+    """The attachment store's file for ``digest``, if it still has the size the events name
+    (its bytes are checked against the hash as they stream out). Raises LedgerError otherwise:
+    a damaged store is reported, never passed over as "not found"."""
+    path = store.path_of(digest)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise LedgerError(f"cannot read the attachment store's copy of {digest.hex()[:16]}: {e.strerror}") from e
+    if size != reference["size"]:
+        raise LedgerError(f"the attachment store's copy of {digest.hex()[:16]} ({path}) is {size} bytes, "
+                          f"not the {reference['size']} the events name: it is damaged")
+    return path
 
 
 def _find_assets(directory: Path, wanted: dict[bytes, dict[str, Any]]) -> dict[bytes, Path]:

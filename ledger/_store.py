@@ -5,7 +5,9 @@ race on one work still build one linear chain; a crash before commit leaves noth
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -47,6 +49,7 @@ from verifier.format import (
     VerificationFailure,
     VerifierKey,
     WorkId,
+    check_licence_event,
     check_text,
     checkpoint_imprint,
     commitment,
@@ -97,13 +100,19 @@ class EventDraft:
     ``digital_source_type`` may be left out of the body: the append fills it in from the type
     table and, for a human edit, from the work's own lineage (spec/event-types.md §2).
 
-    Raises (on construction): LedgerError for an unknown type or bad private fields.
+    ``salts`` gives the salt of some private fields instead of a fresh one: a licence's fee and
+    scope are committed inside its document before anyone signs, and the event must commit to
+    them with the same salts (spec/licensing.md §2, V5.2). Anything else draws fresh salts.
+
+    Raises (on construction): LedgerError for an unknown type, bad private fields, or a salt that
+    is not 16 bytes or is for a field the draft does not hold.
     """
 
     type: str
     body: Mapping[str, Any]
     private: Mapping[str, str] = field(default_factory=dict)
     occurred: int | None = None  # microseconds since the epoch
+    salts: Mapping[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         spec = EVENT_TYPES.get(self.type)
@@ -117,6 +126,13 @@ class EventDraft:
                 check_text(name, value)
             except SchemaError as e:
                 raise LedgerError(f"private field {e}") from e
+        if not isinstance(self.salts, Mapping):
+            raise LedgerError("salts map private field names to 16-byte salts")
+        for name, salt in self.salts.items():
+            if name not in self.private:
+                raise LedgerError(f"a salt is given for {name!r}, which is not a private field of this draft")
+            if type(salt) is not bytes or len(salt) != SALT_SIZE:
+                raise LedgerError(f"the salt of {name} must be {SALT_SIZE} bytes")
         if self.occurred is not None and (type(self.occurred) is not int or not 0 <= self.occurred <= MAX_TIME):
             raise LedgerError("occurred must lie between 1970-01-01 and 9999-12-31 (UTC)")
         if not isinstance(self.body, Mapping):
@@ -184,9 +200,14 @@ class Ledger:
         self.path = path
         self.readonly = readonly
         self._db: dict[str, Any] = {}
+        self._lock_fd: int | None = None  # held from a forget's compaction until close
+        self._open_tables()
+
+    def _open_tables(self) -> None:
+        self._db = {}
         for name in _TABLES:
             try:
-                self._db[name.decode()] = env.open_db(name, create=not readonly)
+                self._db[name.decode()] = self._env.open_db(name, create=not self.readonly)
             except lmdb.NotFoundError:  # a table a read-only open does not need (an older ledger's)
                 continue
 
@@ -270,6 +291,9 @@ class Ledger:
 
     def close(self) -> None:
         self._env.close()
+        if self._lock_fd is not None:  # after the environment: see :meth:`forget`
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -313,55 +337,66 @@ class Ledger:
         """Append events in order in one write transaction: all of them or none.
 
         Every draft passes the format core's own checks before it is signed: the payload schema
-        (V4) and the chain rules (V6: references, the lineage's source type), so the writer never
+        (V4), a licence's signatures and commitments (V5.2, and every party must have signed),
+        and the chain rules (V6: references, the lineage's source type), so the writer never
         signs what the verifier would reject.
 
         Raises:
-            LedgerError: unknown work, a body the format rejects, or a reference (``of``,
-                ``about``) or source type the chain rules reject; nothing is written.
+            LedgerError: unknown work, a body the format rejects, a licence whose document is
+                not signed by every party or whose signatures or commitments do not check, or a
+                reference (``of``, ``about``, ``licence``) or source type the chain rules reject;
+                nothing is written.
         """
+        with self._env.begin(write=True) as txn:
+            return self._append_in(txn, work, signer, drafts)
+
+    def _append_in(self, txn: lmdb.Transaction, work: WorkId, signer: Signer,
+                   drafts: Sequence[EventDraft]) -> list[Appended]:
+        """:meth:`append_batch` inside a write transaction the caller holds (and commits)."""
         results: list[Appended] = []
         protected = protected_header(CTYPE_EVENT, signer.info.public_key, work.hex())
-        with self._env.begin(write=True) as txn:
-            raw_head = txn.get(work, db=self._db["heads"])
-            if raw_head is None:
-                raise LedgerError(f"unknown work {work.hex()}")
-            head = Head.decode(raw_head)
-            log = LogAppender(txn, self._db)
-            batch = len(drafts) > 1
-            for index, draft in enumerate(drafts):
-                spec = EVENT_TYPES[draft.type]
-                body = dict(draft.body)
-                if spec.assets or spec.references:  # a note has neither: nothing to look up
-                    try:
-                        _check_segments(body)
-                        self._check_references(txn, work, draft)
-                        body = self._with_source_type(txn, work, draft)
-                    except LedgerError as e:
-                        raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
-                recorded = max(now_us(), head.time)  # time taken inside the transaction
-                salts = os.urandom(SALT_SIZE * len(draft.private))  # a fresh 128-bit salt a field
-                disclosures = {name: encode_disclosure(salts[i * SALT_SIZE:(i + 1) * SALT_SIZE], name, value)
-                               for i, (name, value) in enumerate(draft.private.items())}
-                commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
+        raw_head = txn.get(work, db=self._db["heads"])
+        if raw_head is None:
+            raise LedgerError(f"unknown work {work.hex()}")
+        head = Head.decode(bytes(raw_head))
+        log = LogAppender(txn, self._db)
+        batch = len(drafts) > 1
+        for index, draft in enumerate(drafts):
+            spec = EVENT_TYPES[draft.type]
+            body = dict(draft.body)
+            if spec.assets or spec.references:  # a note has neither: nothing to look up
                 try:
-                    payload = EventPayload(FORMAT_VERSION, draft.type, work, head.seq + 1, head.hash,
-                                           recorded, _occurred(draft.occurred, recorded),
-                                           signer.info.public_key, body, commitments)
-                except SchemaError as e:  # bad input from the caller: nothing is written
+                    _check_segments(body)
+                    self._check_references(txn, work, draft)
+                    body = self._with_source_type(txn, work, draft)
+                except LedgerError as e:
                     raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
-                payload_bytes = payload.encode()
-                if len(payload_bytes) + len(protected) + 80 > MAX_ENVELOPE_SIZE:  # L2, before signing
-                    raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: its envelope would be over "
-                                      f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
-                envelope = sign1(protected, payload_bytes, signer.sign)
-                digest = event_hash(envelope)
-                self._write(txn, work, payload, envelope, digest, disclosures, log)
-                head = Head(payload.seq, digest, recorded)
-                results.append(Appended(digest, payload.seq, work))
-            txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
-            log.finish()
-            self._remember_key(txn, signer)
+            recorded = max(now_us(), head.time)  # time taken inside the transaction
+            fresh = os.urandom(SALT_SIZE * len(draft.private))  # a fresh 128-bit salt a field ...
+            disclosures = {name: encode_disclosure(draft.salts.get(name) or fresh[i * SALT_SIZE:(i + 1) * SALT_SIZE],
+                                                   name, value)  # ... unless the draft carries one
+                           for i, (name, value) in enumerate(draft.private.items())}
+            commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
+            if draft.type == "licence":
+                _check_licence(body, commitments, head.seq + 1, _where(index, batch))
+            try:
+                payload = EventPayload(FORMAT_VERSION, draft.type, work, head.seq + 1, head.hash,
+                                       recorded, _occurred(draft.occurred, recorded),
+                                       signer.info.public_key, body, commitments)
+            except SchemaError as e:  # bad input from the caller: nothing is written
+                raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
+            payload_bytes = payload.encode()
+            if len(payload_bytes) + len(protected) + 80 > MAX_ENVELOPE_SIZE:  # L2, before signing
+                raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: its envelope would be over "
+                                  f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
+            envelope = sign1(protected, payload_bytes, signer.sign)
+            digest = event_hash(envelope)
+            self._write(txn, work, payload, envelope, digest, disclosures, log)
+            head = Head(payload.seq, digest, recorded)
+            results.append(Appended(digest, payload.seq, work))
+        txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
+        log.finish()
+        self._remember_key(txn, signer)
         return results
 
     def _remember_key(self, txn: lmdb.Transaction, signer: Signer) -> None:
@@ -433,6 +468,82 @@ class Ledger:
             for asset in assets:
                 txn.put(asset["sha256"] + digest, role, db=self._db["assets"])
         self._remember_lineage(txn, work, payload.type, payload.body)
+
+    # -- erasure ------------------------------------------------------------------------------
+
+    def forget(self, event: EventHash, field_name: str, signer: Signer) -> Appended | None:
+        """Erase one private field's salt and plaintext (a privacy-law erasure): the event, its
+        commitment and every signature stay, so every chain and bundle still verifies; the field
+        can no longer be disclosed. The erasure is recorded, in the same write transaction, as a
+        ``note`` in the event's work, signed by ``signer``, whose text names the event and the
+        field — never the value. Returns that note, or None if the field was forgotten already
+        (then only the compaction below runs again, which completes an erasure a crash cut short).
+
+        The plaintext must also leave the file's bytes, and LMDB is copy-on-write: a deleted
+        value stays in the page as last committed, now on the free list, until that page happens
+        to be reused (we found it still there after ten more write transactions), and zeroing it
+        before the delete does not reach that copy either. What works: zero the value in place
+        and delete it (so no live page's unused space keeps it), commit, then write a compacting
+        copy of the environment (``mdb_env_copy2`` with ``MDB_CP_COMPACT``: live pages only) and
+        rename it over ``data.mdb``. That is only safe with no other process in the environment,
+        so the whole operation runs under LMDB's own exclusive lock (the lock file's first byte,
+        which every process that has the ledger open holds shared); the next open re-initialises
+        the lock file from the new data file. The old file's blocks are released to the file
+        system, not overwritten: erasure below the file system (journals, SSD remapping,
+        snapshots, backups) is out of the ledger's reach — use full-disk encryption.
+
+        Raises: LedgerError for a read-only ledger, the ledger open in another process (nothing is
+        changed: try again), an unknown event, or a field the event does not commit to.
+        """
+        if self.readonly:
+            raise LedgerError("the ledger is open read-only")
+        self._env.close()  # the only handle in this process: py-lmdb refuses to open one twice
+        if self._lock_fd is not None:  # an earlier forget's, released with the environment closed
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        lock_fd = _exclusive_lock(self.path)
+        try:
+            if lock_fd is None:
+                raise LedgerError("the ledger is open in another process (an append, an export, a check): forget "
+                                  "needs it alone to compact the file; nothing was changed, try again")
+            env = lmdb.open(str(self.path), map_size=MAP_SIZE, max_dbs=len(_TABLES), subdir=True, sync=True,
+                            metasync=True, mode=0o600, create=False, lock=False)  # under our exclusive lock
+            inner = Ledger(env, self.path)
+            try:
+                with env.begin(write=True) as txn:
+                    result = inner._forget_in(txn, event, field_name, signer)
+                _compact(env, self.path)
+            finally:
+                inner.close()
+        finally:
+            # Reopened while the exclusive lock is still held: LMDB sees itself the first opener and
+            # re-initialises the lock file from the new data file, then shares the lock. The lock's
+            # descriptor stays open until close(): closing it would drop this process's lock.
+            self._env = self._open_env(self.path)
+            self._open_tables()
+            self._lock_fd = lock_fd
+        return result
+
+    def _forget_in(self, txn: lmdb.Transaction, event: EventHash, field_name: str, signer: Signer) -> Appended | None:
+        located = txn.get(event, db=self._db["by_hash"])
+        if located is None:
+            raise LedgerError(f"unknown event {event.hex()}")
+        position = bytes(located[:_POSITION])
+        payload = parse_event(_must(txn.get(position, db=self._db["events"]))).payload
+        if field_name not in payload.commitments:
+            fields = ", ".join(sorted(payload.commitments)) or "none"
+            raise LedgerError(f"event {event.hex()[:16]} has no private field {field_name!r} (its private fields: "
+                              f"{fields})")
+        key = position + field_name.encode()
+        stored = txn.get(key, db=self._db["private"])
+        if stored is None:
+            return None
+        txn.put(key, bytes(len(stored)), db=self._db["private"])  # zeros in place: no live page keeps it
+        txn.delete(key, db=self._db["private"])
+        note = EventDraft("note", {}, {"text": f"forgot the private field {field_name} of event {event.hex()}: "
+                                               "its salt and plaintext were erased from the ledger; its "
+                                               "commitment stays"})
+        return self._append_in(txn, WorkId(position[:32]), signer, [note])[0]
 
     # -- the log: checkpoints, anchors, cosignatures (spec/anchoring.md) -----------------------
 
@@ -734,6 +845,16 @@ class Snapshot:
                 raise
             yield StoredEvent(work, seq, bytes(envelope), signed)
 
+    def event(self, digest: EventHash) -> StoredEvent:
+        """One event by its hash, parsed. Raises LedgerError for an unknown event."""
+        located = self._txn.get(digest, db=self._db["by_hash"])
+        if located is None:
+            raise LedgerError(f"unknown event {digest.hex()}")
+        position = bytes(located[:_POSITION])
+        envelope = _must(self._txn.get(position, db=self._db["events"]))
+        return StoredEvent(WorkId(position[:32]), int.from_bytes(position[32:], "big"), envelope,
+                           parse_event(envelope))
+
     def private_fields(self, digest: EventHash) -> dict[str, tuple[bytes, str]]:
         """Salt and plaintext of each private field of one event."""
         result: dict[str, tuple[bytes, str]] = {}
@@ -776,6 +897,57 @@ def _check_segments(body: Mapping[str, Any]) -> None:
         if isinstance(segment, list) and len(segment) == 2 and type(segment[1]) is int and segment[1] > duration:
             raise LedgerError(f"segment {segment[0] / 1000:g}-{segment[1] / 1000:g} s ends after the output's "
                               f"{duration / 1000:g} s")
+
+
+def _check_licence(body: Mapping[str, Any], commitments: Mapping[str, bytes], seq: int, where: str) -> None:
+    """V5.2 before signing, with the format core's own check, and the writer's rule on top: every
+    party has signed (spec/licensing.md §2) — the verifier's ``licence.unsigned_party`` finding
+    is for documents that came from elsewhere, never for what this writer signs."""
+    try:
+        document = check_licence_event(body, commitments, seq)
+    except VerificationFailure as e:
+        raise LedgerError(f"invalid licence event{where}: {e.code}: {e.message}") from e
+    missing = document.unsigned_parties
+    if missing:
+        named = ", ".join(("licensor " if pk in document.terms.licensors else "licensee ") + key_id(pk).hex()[:16]
+                          for pk in missing)
+        raise LedgerError(f"invalid licence event{where}: the document lacks the signature of {named} "
+                          "(every party signs it first: provenote licence sign)")
+
+
+def _exclusive_lock(path: Path) -> int | None:
+    """LMDB's exclusive lock on a closed environment — a write lock on the lock file's first
+    byte, which every process with the environment open holds shared — or None if another
+    process holds it. Returns the descriptor holding it."""
+    fd = os.open(path / "lock.mdb", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _compact(env: lmdb.Environment, path: Path) -> None:
+    """Replace ``data.mdb`` by a compacting copy of ``env`` (live pages only), written to a
+    temporary file, fsynced and renamed; the caller holds the environment alone."""
+    fd, temp = tempfile.mkstemp(prefix=".compact-", suffix=".mdb", dir=path)
+    try:
+        try:
+            env.copyfd(fd, compact=True)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(temp, 0o600)
+        os.replace(temp, path / "data.mdb")
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _must(value: bytes | memoryview | None) -> bytes:

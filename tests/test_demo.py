@@ -14,7 +14,7 @@ def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     out = json.loads(result.out)
     assert out["verification"]["valid"] is True and out["verification"]["trusted"] is True
-    assert out["verification"]["events"] == 12
+    assert out["verification"]["events"] == 19
     bundle = tmp_path / "story" / "night-market.bundle"
     trust = [a for p in sorted((tmp_path / "story" / "trust").glob("*.pem")) for a in ("--trust", str(p))]
     verified = cli("verify", str(bundle), *trust, "--require-trusted", "--assets", str(tmp_path / "story" / "audio"))

@@ -2,10 +2,13 @@
 
 Public surface::
 
-    from verifier import Policy, verify_bundle
+    from verifier import Policy, verify_bundle, verify_package
 
     report = verify_bundle("night-market.bundle", Policy(trusted_keys=[raw_key], require_trusted=True))
     report.raise_for_invalid()          # or read report.valid, report.trusted, report.errors
+
+    package = verify_package("case-42/", Policy())  # an evidence package (spec/package.md)
+    package.defects, package.bundle, package.exit_code
 
 The format itself (codec, events, chain rules, bundle records) is :mod:`verifier.format`; the
 human-involvement method is :mod:`verifier.analysis`; text and HTML output :mod:`verifier.render`.
@@ -16,6 +19,7 @@ bundle holds an RFC 3161 timestamp (imported then, not before). This package nev
 """
 
 from verifier._files import read_regular_file
+from verifier._package import PackageDefect, PackageReport, verify_package
 from verifier._report import (
     SPEC_VERSION,
     STEPS,
@@ -42,7 +46,7 @@ from verifier.format import (
 
 __all__ = [
     "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "ExistedBy", "Finding", "LogReport",
-    "MalformedBundle", "Policy", "ProvenoteError", "Report", "SignerReport", "TimestampCheck", "TimestampReport",
-    "UntrustedDataError", "UsageError", "VerificationFailure", "check_timestamp", "load_tsa_roots",
-    "read_regular_file", "verify_bundle",
+    "MalformedBundle", "PackageDefect", "PackageReport", "Policy", "ProvenoteError", "Report", "SignerReport",
+    "TimestampCheck", "TimestampReport", "UntrustedDataError", "UsageError", "VerificationFailure",
+    "check_timestamp", "load_tsa_roots", "read_regular_file", "verify_bundle", "verify_package",
 ]

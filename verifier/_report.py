@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier.analysis import METHOD, Profile
+from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, UsageRow
 from verifier.format import (
     PUBLIC_KEY_SIZE,
     SIG_COSIGNATURE_V1,
@@ -187,6 +187,41 @@ class LogReport:
 
 
 @dataclass(frozen=True)
+class LicensingReport:
+    """Licence coverage (spec/licensing.md §3–§4, verification.md V13) of a valid bundle: every
+    licence (parties and signatures, terms, fee or "withheld", payments), every usage and whether
+    the licence it names covers it, every AI generation in the lineage of the last release and
+    the licence for its output, and the findings (also in the report's ``warnings``)."""
+
+    today: str  # the UTC date of the chain's last recorded time
+    release: int | None  # seq of the last release event, whose lineage the generations are from
+    licences: tuple[LicenceRow, ...]
+    usages: tuple[UsageRow, ...]
+    generations: tuple[GenerationRow, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def covered(self) -> int:
+        """Usages covered by the licence they name."""
+        return sum(u.covered for u in self.usages)
+
+    @property
+    def licensed_generations(self) -> int:
+        """Generations in the released lineage whose output is licensed."""
+        return sum(g.ok for g in self.generations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"today": self.today, "release": self.release,
+                "summary": {"licences": len(self.licences), "usages": len(self.usages), "covered": self.covered,
+                            "generations": len(self.generations), "licensed_generations": self.licensed_generations,
+                            "findings": len(self.findings)},
+                "licences": [row.to_json() for row in self.licences],
+                "usages": [row.to_json() for row in self.usages],
+                "generations": [row.to_json() for row in self.generations],
+                "findings": [f.to_json() for f in self.findings]}
+
+
+@dataclass(frozen=True)
 class Report:
     """The outcome of verifying one bundle (built once, at the end of a run; never changed)."""
 
@@ -213,10 +248,11 @@ class Report:
     assets_checked: int
     assets_missing: int
     timeline: tuple[tuple[int, int, str], ...]  # (seq, time, type), capped
-    kept: tuple[EventSummary, ...]  # the events that touch assets or attest, for the analysis
+    kept: tuple[EventSummary, ...]  # every event but notes, for the analyses (human involvement, V13)
     human_involvement: Profile | None  # only for a valid bundle
     policy: Policy = field(default_factory=Policy)
     log: LogReport | None = None
+    licensing: LicensingReport | None = None  # only for a valid bundle (V13)
 
     def __post_init__(self) -> None:
         if self.valid and (not self.readable or self.errors_not_listed
@@ -282,4 +318,5 @@ class Report:
             "verifier": {"version": VERIFIER_VERSION, "spec": SPEC_VERSION, "method": METHOD},
             "human_involvement": self.human_involvement.to_json() if self.human_involvement else None,
             "log": self.log.to_json() if self.log else None,
+            "licensing": self.licensing.to_json() if self.licensing else None,
         }

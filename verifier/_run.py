@@ -1,8 +1,9 @@
 """Verifying a bundle, in the numbered steps of spec/verification.md.
 
 Streaming: the state kept is the chain state (V6), per-signer counts, the assets the events name,
-and (for the human-involvement analysis) the summaries of events that touch assets — never the
-events themselves. Steps V3–V5 and V7 can be spread over worker processes (``Policy.jobs``).
+and (for the human-involvement analysis and the licence coverage, V13) the summaries of every
+event but notes — never the events themselves. Steps V3–V5 and V7 can be spread over worker
+processes (``Policy.jobs``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from verifier._files import scan_by_hash
 from verifier._log import LogCheck
-from verifier._report import TRUST_CODES, LogReport, Policy, Report, SignerReport
-from verifier.analysis import analyse
+from verifier._report import TRUST_CODES, LicensingReport, LogReport, Policy, Report, SignerReport
+from verifier.analysis import analyse, analyse_licensing
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
     DIGEST_SIZE,
@@ -412,9 +413,15 @@ class _Run:
         errors = list(self.errors) + ([self.fatal] if self.fatal is not None else [])
         valid = readable and all(f.code in TRUST_CODES for f in errors) and self.errors_not_listed == 0
         profile = None
+        licensing = None
+        warnings = list(self.warnings)
         if valid:  # a profile of a tampered chain would mean nothing
             names = {card.public_key: card.name for card in self.keys.values()}
             profile = analyse(self.kept, policy.trusted_keys, names, self._anchored())
+            coverage = analyse_licensing(self.kept, names, last_time=self.last_time)  # V13 (findings)
+            warnings += coverage.findings
+            licensing = LicensingReport(coverage.today, coverage.release, coverage.licences, coverage.usages,
+                                        coverage.generations, coverage.findings)
         trusted: bool | None = None
         if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
             trusted = bool(signers) and all(s.trusted for s in signers) and (exporter is None or bool(exporter.trusted))
@@ -429,12 +436,13 @@ class _Run:
         return Report(
             readable=readable, valid=valid, trusted=trusted, work=self.work, title=self.title,
             events=self.events_seen, signers=signers, exporter=exporter, errors=tuple(errors),
-            errors_not_listed=self.errors_not_listed, fatal=self.fatal, warnings=tuple(self.warnings),
+            errors_not_listed=self.errors_not_listed, fatal=self.fatal, warnings=tuple(warnings),
             bundle_sha256=self.whole.digest(), bundle_size=self.size, first_time=self.first_time,
             last_time=self.last_time, disclosed=dict(self.disclosed), withheld=dict(self.withheld),
             disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
             assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
-            kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report)
+            kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report,
+            licensing=licensing)
 
     def _anchored(self) -> dict[bytes, int]:
         """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""

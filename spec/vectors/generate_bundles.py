@@ -43,11 +43,14 @@ if str(ROOT) not in sys.path:
 
 from verifier.format import (  # noqa: E402
     CTYPE_EVENT,
+    CTYPE_LICENCE,
     SIG_COSIGNATURE_V1,
     Checkpoint,
     CheckpointRecord,
     CosignatureRecord,
     KeyCard,
+    LicenceDocument,
+    LicenceTerms,
     LogRecord,
     MemoryTree,
     NoteSignature,
@@ -60,10 +63,12 @@ from verifier.format import (  # noqa: E402
     consistency_proof,
     cosign,
     disclosure_digest,
+    encode_cbor,
     event_hash,
     frame,
     header_hash,
     header_item,
+    key_id,
     leaf_hash,
     log_origin,
     multi_inclusion_proof,
@@ -123,6 +128,9 @@ CAROL = TestKey("carol", "auditor", _seed(0x80))
 LOG = TestKey("studio-log", "log", _seed(0xa0))  # signs the ledger's checkpoints (spec/anchoring.md §2)
 NOTARY = TestKey("notary.example", "witness", _seed(0xc0))  # witnesses: a vkey each, never a card
 SOCIETY = TestKey("society.example", "witness", _seed(0xe0))
+#: Parties to licences who sign no event (so the bundle has no card for them: their key ids show).
+BELLS = TestKey("temple-bells", "licensor", hashlib.sha256(b"vector-key/temple-bells").digest())
+DRAMA = TestKey("lantern-street", "licensee", hashlib.sha256(b"vector-key/lantern-street").digest())
 
 
 def _audio(n: int) -> tuple[dict[str, Any], bytes]:
@@ -295,6 +303,125 @@ def at(specs: list[Spec], index: int, **changes: Any) -> list[Spec]:
 
 
 BELL = (A[6]["sha256"], "audio/wav", A_BYTES[6])
+
+
+# -- licences, payments and usage (spec/licensing.md) ---------------------------------------------
+
+
+def licence_document(seq: int, *, licensors: tuple[TestKey, ...], licensees: tuple[TestKey, ...], fee: str,
+                     scope: str, signers: tuple[TestKey, ...] | None = None, **terms: Any) -> bytes:
+    """A licence document for the licence event at ``seq``: its fee and scope committed with the
+    salts that event uses (the same commitments, licensing.md §2), signed by ``signers``
+    (default: every party) with their TEST KEYS. ``terms``: the rest of LicenceTerms."""
+    commitments = {"fee": disclosure_digest(_salt(seq, "fee"), "fee", fee),
+                   "scope": disclosure_digest(_salt(seq, "scope"), "scope", scope)}
+    document = LicenceDocument.draft(LicenceTerms(
+        licensors=tuple(k.public for k in licensors), licensees=tuple(k.public for k in licensees),
+        commitments=commitments, **terms))
+    for key in signers if signers is not None else (*licensors, *licensees):
+        document = document.sign(key.public, key.sign)
+    return document.encode()
+
+
+def _licence_signatures(data: bytes, change: Callable[[list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]]
+                        ) -> bytes:
+    """The document with its (signer, signature) list changed, re-encoded as the format would."""
+    document = LicenceDocument.parse(data)
+    signatures = sorted(change(list(document.signatures)), key=lambda s: key_id(s[0]))
+    return LicenceDocument(document.payload, document.terms, tuple(signatures)).encode()
+
+
+def forge_party_signature(data: bytes, party: TestKey) -> bytes:
+    """The document with the first byte of ``party``'s signature altered."""
+    return _licence_signatures(data, lambda sigs: [(pk, bytes([sig[0] ^ 1]) + sig[1:]) if pk == party.public
+                                                   else (pk, sig) for pk, sig in sigs])
+
+
+def sign_as_non_party(data: bytes, outsider: TestKey) -> bytes:
+    """The document with one more signature, by a key that is not a party, over its Sig_structure
+    (RFC 9052 §4.4) — a signature that verifies, by the wrong key."""
+    document = LicenceDocument.parse(data)
+    to_be_signed = encode_cbor(["Signature", encode_cbor({3: CTYPE_LICENCE}),
+                                encode_cbor({1: -19, 4: bytes(key_id(outsider.public))}), b"", document.payload])
+    return _licence_signatures(data, lambda sigs: [*sigs, (outsider.public, outsider.sign(to_be_signed))])
+
+
+AI_LICENCE, BELL_LICENCE, SYNC_LICENCE, USAGE = 1, 5, 9, 10  # seqs in licensing_story()
+LICENSING_MEDIA = ("streaming", "broadcast", "sync", "download")
+
+
+def ai_licence(*, model: str = "cue-gen", **changes: Any) -> bytes:
+    """An AI service's output terms, taken in: cuegen-logs (the provider) licenses alice to use
+    cue-gen's output commercially, worldwide, 2025–2026; fee withheld."""
+    terms: dict[str, Any] = dict(
+        licensors=(PROVIDER,), licensees=(ALICE,), direction="in", subject="CueGen Pro output licence",
+        subject_model=model, territory=("WORLD",), media=LICENSING_MEDIA, start="2025-01-01", end="2026-12-31",
+        commercial_use=True, derivatives="allowed", ai_training="forbidden", fee="240.00 USD",
+        scope="all outputs of the studio's CueGen Pro seat")
+    terms.update(changes)
+    return licence_document(AI_LICENCE, **terms)
+
+
+def bell_licence(**changes: Any) -> bytes:
+    """The bell sample, taken in from temple-bells by bob: worldwide, 2025–2030, 1200.00 EUR."""
+    terms: dict[str, Any] = dict(
+        licensors=(BELLS,), licensees=(BOB,), direction="in", subject="Temple Bells vol. 2, track 7 (bell)",
+        subject_assets=(A[6]["sha256"],), territory=("WORLD",), media=LICENSING_MEDIA, start="2025-01-01",
+        end="2030-12-31", commercial_use=True, derivatives="allowed", attribution=True, fee="1200.00 EUR",
+        scope="one cue, any number of productions")
+    terms.update(changes)
+    return licence_document(BELL_LICENCE, **terms)
+
+
+def sync_licence(**changes: Any) -> bytes:
+    """The cue's sync licence, granted out by bob to the drama's producer: CN, HK, SG; sync,
+    streaming, broadcast; 2025-11-01–2027-10-31; 8000.00 CNY."""
+    terms: dict[str, Any] = dict(
+        licensors=(BOB,), licensees=(DRAMA,), direction="out",
+        subject="the cue Lantern Street theme, synchronised in the drama Lantern Street",
+        territory=("CN", "HK", "SG"), media=("sync", "streaming", "broadcast"), start="2025-11-01",
+        end="2027-10-31", commercial_use=True, derivatives="approval", attribution=True, revenue_share="2.5",
+        fee="8000.00 CNY", scope="season 1, all episodes, trailers excluded")
+    terms.update(changes)
+    return licence_document(SYNC_LICENCE, **terms)
+
+
+def licensing_story() -> list[Spec]:
+    """A cue for a drama, licensed end to end: an AI output licence taken in (fee withheld, paid)
+    before the generation that names it; the bell sample taken in (fee disclosed, paid in full);
+    the cue's sync licence granted out (fee disclosed, paid); a usage the sync licence covers. No
+    finding (licensing.md §3)."""
+    usage = {"production": "Lantern Street", "episode": 3, "platform": "ExampleStream", "territory": "CN",
+             "media": "streaming", "date": "2025-11-21", "asset": A[7]}
+    return [
+        Spec("work.created", ALICE, {"title": "Lantern Street theme"}),
+        Spec("licence", ALICE, {"document": ai_licence()},
+             {"fee": "240.00 USD", "scope": "all outputs of the studio's CueGen Pro seat"}),
+        Spec("generation", ALICE, {"model": "cue-gen", "provider": "ExampleAI", "outputs": [A[1], A[2]],
+                                   "digital_source_type": "trainedAlgorithmicMedia"},
+             {"prompt": "temple bells at dusk, guzheng, 70 bpm"}, body_ref={"licence": AI_LICENCE}),
+        Spec("attestation", PROVIDER, {"statement": "request r-8120 matches our logs"}, body_ref={"about": 2}),
+        Spec("selection", ALICE, {"candidates": [A[1], A[2]], "chosen": A[2]}),
+        Spec("licence", BOB, {"document": bell_licence()},
+             {"fee": "1200.00 EUR", "scope": "one cue, any number of productions"}, disclose=("fee",)),
+        Spec("import", BOB, {"output": A[6], "source": "Temple Bells vol. 2", "digital_source_type": "digitalCapture"}),
+        Spec("human-edit", BOB, {"inputs": [A[2], A[6]], "output": A[7], "kind": "arrangement",
+                                 "segments": [[0, 30_000]],
+                                 "digital_source_type": "compositeWithTrainedAlgorithmicMedia"}),
+        Spec("release", BOB, {"asset": A[7]}),
+        Spec("licence", BOB, {"document": sync_licence()},
+             {"fee": "8000.00 CNY", "scope": "season 1, all episodes, trailers excluded"}, disclose=("fee",)),
+        Spec("usage", BOB, usage, body_ref={"licence": SYNC_LICENCE}),
+        Spec("payment", ALICE, {"amount": "240.00", "currency": "USD", "paid_on": "2025-11-20"},
+             {"reference": "CG-2025-0042"}, body_ref={"licence": AI_LICENCE}),
+        Spec("payment", BOB, {"amount": "1200.00", "currency": "EUR", "paid_on": "2025-11-21"},
+             {"reference": "INV-2025-114"}, disclose=("reference",), body_ref={"licence": BELL_LICENCE}),
+        Spec("payment", BOB, {"amount": "8000.00", "currency": "CNY", "paid_on": "2025-11-21"},
+             body_ref={"licence": SYNC_LICENCE}),
+    ]
+
+
+BELL_PAYMENT = 12  # index of the bell licence's payment in licensing_story()
 
 
 def _flip_last(data: bytes) -> bytes:
@@ -511,6 +638,9 @@ class Vector:
 
 #: Errors that fail the run but leave the bundle valid: trust the auditor asked for (V10, V12.2).
 TRUST_CODES = ("key.untrusted", "witness.quorum_unmet")
+#: The story's findings when it is valid (V13, licensing.md §3): its generation (event 1) is in the
+#: lineage of the release (through the parameter edit of it) and names no licence for its output.
+STORY_FINDINGS = ("generation.no_output_licence",)
 
 
 def vectors() -> list[Vector]:
@@ -526,12 +656,13 @@ def vectors() -> list[Vector]:
                           **kw))
 
     # valid
-    add("valid-story", "every event type, floats, an occurred time, three disclosures, the bell sample embedded",
-        assemble(full, assets=[BELL]))
+    add("valid-story", "every event type, floats, an occurred time, three disclosures, the bell sample embedded; "
+        "its generation names no output licence (a V13 finding)", assemble(full, assets=[BELL]),
+        warnings=STORY_FINDINGS)
     add("valid-notes", "a genesis and nine notes by two keys", assemble(sign_chain(notes(10))))
     add("valid-trusted", "the story, every signer and the exporter trusted, --require-trusted",
         assemble(full, assets=[BELL]), trust=(ALICE.public, BOB.public, PROVIDER.public, LEGAL.public),
-        require_trusted=True)
+        require_trusted=True, warnings=STORY_FINDINGS)
 
     # The story's twelve events are leaves of the ledger's log (LAYOUT: 25 appends, other works'
     # events in between); its checkpoints are signed by LOG, whose card the bundle carries.
@@ -545,9 +676,11 @@ def vectors() -> list[Vector]:
         "covers all twelve; an earlier checkpoint (size 9) with its consistency proof; timestamps over both by "
         "the local TSA; a cosignature by notary.example. Verified with the TSA's root, the witness and the "
         "earlier checkpoint as known (it extends it); the log key's card is used by the checkpoints alone",
-        anchored, tsa_roots=(LOCAL_TSA.root,), witnesses=(NOTARY,), known_checkpoints=(earlier_note,))
+        anchored, tsa_roots=(LOCAL_TSA.root,), witnesses=(NOTARY,), known_checkpoints=(earlier_note,),
+        warnings=STORY_FINDINGS)
     add("valid-log-tail-not-covered", "the checkpoint of size 18 holds the first ten events: the last two "
-        "are not covered (reported, no code)", assemble(full, assets=[BELL], log=log_records(led.log(PARTIAL))))
+        "are not covered (reported, no code)", assemble(full, assets=[BELL], log=log_records(led.log(PARTIAL))),
+        warnings=STORY_FINDINGS)
 
     # V1 framing
     add("bundle-malformed-item-not-bstr", "the first item is an integer, not a byte string",
@@ -634,6 +767,17 @@ def vectors() -> list[Vector]:
         assemble(sign_chain(at(ten, 5, envelope_hook=_flip_last))), ("event.signature_invalid",))
     add("event-signature-invalid-other-key", "alice's event signed by bob",
         assemble(sign_chain(at(notes(3), 1, sign_as=BOB))), ("event.signature_invalid",))
+    lic = licensing_story()
+    add("licence-signature-invalid-forged", "the drama producer's signature on the sync licence altered (the "
+        "event itself correctly signed by bob)", assemble(sign_chain(at(lic, SYNC_LICENCE, body={
+            "document": forge_party_signature(sync_licence(), DRAMA)}))), ("licence.signature_invalid",))
+    add("licence-signature-invalid-non-party", "the sync licence carries a third signature, by carol, who is "
+        "not a party (it verifies)", assemble(sign_chain(at(lic, SYNC_LICENCE, body={
+            "document": sign_as_non_party(sync_licence(), CAROL)}))), ("licence.signature_invalid",))
+    add("licence-signature-invalid-commitments", "the bell licence event commits to the fee 120.00 EUR, its "
+        "document to 1200.00 EUR (the event's own commitments and disclosure agree)",
+        assemble(sign_chain(at(lic, BELL_LICENCE, private={**lic[BELL_LICENCE].private, "fee": "120.00 EUR"}))),
+        ("licence.signature_invalid",))
 
     # V6 chain
     add("chain-seq-gap", "event 2 says seq 3", assemble(sign_chain(at(notes(4), 2, override={"seq": 3}))),
@@ -713,14 +857,14 @@ def vectors() -> list[Vector]:
         ("bundle.trailer_mismatch",))
     add("key-untrusted-exporter", "every event signer trusted, the exporter not: an untrusted exporter could have "
         "cut the tail or withheld disclosures", assemble(full, assets=[BELL]), ("key.untrusted",),
-        trust=(ALICE.public, BOB.public, PROVIDER.public), require_trusted=True)
+        trust=(ALICE.public, BOB.public, PROVIDER.public), require_trusted=True, warnings=STORY_FINDINGS)
     add("trailing-data", "a byte string after the trailer", assemble(full, final_hook=lambda d: d + b"\x41\x00",
                                                                     assets=[BELL]), ("bundle.trailing_data",))
 
     # V10 trust
     add("key-untrusted", "valid, but only alice is trusted and --require-trusted is given: bob, the provider "
         "and the exporter are not", assemble(full, assets=[BELL]), ("key.untrusted", "key.untrusted", "key.untrusted"),
-        trust=(ALICE.public,), require_trusted=True)
+        trust=(ALICE.public,), require_trusted=True, warnings=STORY_FINDINGS)
 
     # V11 the Merkle log. ``base``: the story with its log record and the earlier checkpoint only.
     base = log_records(latest, (earlier,))
@@ -776,9 +920,11 @@ def vectors() -> list[Vector]:
 
     # V12 time and witnesses
     add("timestamp-untrusted-no-root", "valid-log verified with no option: its two tokens are not traced to any "
-        "root (a finding each; valid, exit 0)", anchored, warnings=("timestamp.untrusted", "timestamp.untrusted"))
+        "root (a finding each; valid, exit 0)", anchored,
+        warnings=("timestamp.untrusted", "timestamp.untrusted", *STORY_FINDINGS))
     add("timestamp-untrusted-other-ca", "valid-log verified with the root of another CA (the backdated TSA's)",
-        anchored, tsa_roots=(BACKDATED_TSA.root,), warnings=("timestamp.untrusted", "timestamp.untrusted"))
+        anchored, tsa_roots=(BACKDATED_TSA.root,),
+        warnings=("timestamp.untrusted", "timestamp.untrusted", *STORY_FINDINGS))
     add("timestamp-mismatch-other-note", "the timestamp naming size 22 holds the token over the checkpoint of "
         "size 9 (with that token's nonce)", assemble(full, assets=[BELL], log=log_records(latest, (earlier,), (
             TimestampRecord(LATEST, *token(LOCAL_TSA, earlier_note)),))), ("timestamp.mismatch",),
@@ -801,7 +947,48 @@ def vectors() -> list[Vector]:
     add("witness-quorum-unmet", "one good cosignature (notary.example) but --quorum 2 of two witnesses: the run "
         "fails (exit 1), the bundle stays valid", assemble(full, assets=[BELL], log=log_records(
             latest, (earlier,), cosignatures=(cosignature(latest_note, LATEST, NOTARY),))),
-        ("witness.quorum_unmet",), witnesses=(NOTARY, SOCIETY), quorum=2)
+        ("witness.quorum_unmet",), witnesses=(NOTARY, SOCIETY), quorum=2, warnings=STORY_FINDINGS)
+
+    # V13 licence coverage: findings (exit 0, the bundle stays valid). ``lic``: the licensing story.
+    lic = licensing_story()
+    usage = lic[USAGE].body
+    add("valid-licensing", "a cue for a drama, licensed end to end: cue-gen's output terms taken in (fee "
+        "withheld, paid) and named by the generation in the release's lineage; the bell sample taken in, signed "
+        "by both parties, its fee 1200.00 EUR disclosed and paid in full; the cue's sync licence granted out "
+        "(CN, HK, SG; 8000.00 CNY, paid); a streaming use in CN on 2025-11-21 that it covers. No finding",
+        assemble(sign_chain(lic)))
+    add("licence-unsigned-party", "the sync licence is signed by bob (licensor) but not by the drama's "
+        "producer (licensee); it still covers the usage", assemble(sign_chain(at(
+            lic, SYNC_LICENCE, body={"document": sync_licence(signers=(BOB,))}))),
+        warnings=("licence.unsigned_party",))
+    add("licence-expired", "the bell licence ran 2024-01-01 to 2025-06-30; the chain's last recorded date is "
+        "2025-11-21", assemble(sign_chain(at(lic, BELL_LICENCE, body={
+            "document": bell_licence(start="2024-01-01", end="2025-06-30")}))), warnings=("licence.expired",))
+    add("usage-unlicensed", "the usage names no licence", assemble(sign_chain(at(lic, USAGE, body_ref={}))),
+        warnings=("usage.unlicensed",))
+    add("usage-outside-territory", "the usage is in FR; the sync licence covers CN, HK and SG",
+        assemble(sign_chain(at(lic, USAGE, body={**usage, "territory": "FR"}))),
+        warnings=("usage.outside_territory",))
+    add("usage-outside-media", "the usage is advertising; the sync licence covers sync, streaming and broadcast",
+        assemble(sign_chain(at(lic, USAGE, body={**usage, "media": "advertising"}))),
+        warnings=("usage.outside_media",))
+    add("usage-outside-term", "the usage is on 2025-10-31, the day before the sync licence's term begins "
+        "(2025-11-01; both ends included)", assemble(sign_chain(at(lic, USAGE, body={**usage, "date": "2025-10-31"}))),
+        warnings=("usage.outside_term",))
+    add("payment-missing", "the bell licence's fee, 1200.00 EUR, is disclosed and no payment names it",
+        assemble(sign_chain(lic[:BELL_PAYMENT] + lic[BELL_PAYMENT + 1:])), warnings=("payment.missing",))
+    add("payment-missing-fee-withheld", "the AI output licence's fee is withheld and no payment names it",
+        assemble(sign_chain(lic[:BELL_PAYMENT - 1] + lic[BELL_PAYMENT:])), warnings=("payment.missing",))
+    add("payment-short", "the bell licence's fee is 1200.00 EUR; 1000.00 EUR is paid, and 200.00 USD (another "
+        "currency: listed, not counted)", assemble(sign_chain([
+            *at(lic, BELL_PAYMENT, body={**lic[BELL_PAYMENT].body, "amount": "1000.00"}),
+            Spec("payment", BOB, {"amount": "200.00", "currency": "USD", "paid_on": "2025-11-21"},
+                 body_ref={"licence": BELL_LICENCE})])), warnings=("payment.short",))
+    add("generation-no-output-licence", "the generation in the release's lineage names no licence",
+        assemble(sign_chain(at(lic, 2, body_ref={}))), warnings=("generation.no_output_licence",))
+    add("generation-no-output-licence-other-model", "the generation (cue-gen) names an output licence for "
+        "another model (cue-gen-xl)", assemble(sign_chain(at(lic, AI_LICENCE, body={
+            "document": ai_licence(model="cue-gen-xl")}))), warnings=("generation.no_output_licence",))
     return out
 
 
@@ -856,8 +1043,8 @@ def build() -> dict[str, bytes]:
         index.append(entry)
     files["index.json"] = (json.dumps({
         "comment": "Generated by spec/vectors/generate_bundles.py from TEST KEYS; see spec/vectors/README.md.",
-        "keys": {k.name: {"seed": k.seed.hex(), "public_key": k.public.hex()} for k in (ALICE, BOB, LEGAL, PROVIDER,
-                                                                                    CAROL, LOG, NOTARY, SOCIETY)},
+        "keys": {k.name: {"seed": k.seed.hex(), "public_key": k.public.hex()}
+                 for k in (ALICE, BOB, LEGAL, PROVIDER, CAROL, LOG, NOTARY, SOCIETY, BELLS, DRAMA)},
         "log": {"origin": ORIGIN, "layout": LAYOUT, "signer": LOG.name,
                 "witnesses": {k.name: k.vkey() for k in (NOTARY, SOCIETY)}},
         "vectors": index}, indent=1, ensure_ascii=False) + "\n").encode()

@@ -74,7 +74,8 @@ def test_one_bad_signature_in_event_5_of_10_gives_exactly_one_error() -> None:
 
 
 @pytest.mark.parametrize("name", ["valid-story", "valid-log", "event-signature-invalid-5-of-10", "chain-seq-gap",
-                                  "disclosure-mismatch", "chain-source-type-edit-of-edit"])
+                                  "disclosure-mismatch", "chain-source-type-edit-of-edit", "valid-licensing",
+                                  "payment-short", "licence-signature-invalid-non-party"])
 def test_the_verdict_does_not_depend_on_jobs(name: str) -> None:
     assert _verify(BY_NAME[name], jobs=2).to_json() == _verify(BY_NAME[name], jobs=1).to_json()
 

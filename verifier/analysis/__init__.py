@@ -1,9 +1,29 @@
 """Policy over a verified bundle: what the signed record says about the people and the AI that
-made the work. Not format: a second implementation of the format need not reproduce it.
+made the work, and what its licences cover. Not format: a second implementation of the format
+need not reproduce the human-involvement method (the licence coverage rules, V13, are in
+spec/licensing.md §3).
 
-Today: the degree of human involvement, method ``provenote-hi/1`` (spec/human-involvement.md).
+Today: the degree of human involvement, method ``provenote-hi/1`` (spec/human-involvement.md),
+and licence coverage (spec/licensing.md §3, verification.md V13).
 """
 
 from verifier.analysis._involvement import CATEGORIES, METHOD, RED_FLAGS, Profile, analyse, subtract, union
+from verifier.analysis._licensing import (
+    GENERATION_REASONS,
+    USAGE_REASONS,
+    Coverage,
+    GenerationRow,
+    LicenceRow,
+    Party,
+    Payment,
+    UsageRow,
+    analyse_licensing,
+    day_of,
+    released_lineage,
+)
 
-__all__ = ["CATEGORIES", "METHOD", "RED_FLAGS", "Profile", "analyse", "subtract", "union"]
+__all__ = [
+    "CATEGORIES", "GENERATION_REASONS", "METHOD", "RED_FLAGS", "USAGE_REASONS", "Coverage", "GenerationRow",
+    "LicenceRow", "Party", "Payment", "Profile", "UsageRow", "analyse", "analyse_licensing", "day_of",
+    "released_lineage", "subtract", "union",
+]

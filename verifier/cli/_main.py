@@ -1,7 +1,10 @@
-"""``provenote-verify``: check an evidence bundle offline (standalone: no click, no lmdb).
+"""``provenote-verify``: check an evidence bundle, or an evidence package, offline (standalone:
+no click, no lmdb).
 
 Exit codes: 0 valid (and, with --require-trusted, every signer trusted), 1 verification failed,
 2 unreadable input or usage error. Errors are one line on stderr: ``provenote: error: …``.
+With ``--package DIR`` (spec/package.md): 0 the bag is intact and its bundle valid, 1 a defect of
+the bag (one line each, naming the file) or a bundle that fails, 2 unreadable or usage.
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from verifier import Policy, Report, UsageError, load_tsa_roots, read_regular_file, verify_bundle
+from verifier import (
+    PackageReport,
+    Policy,
+    Report,
+    UsageError,
+    load_tsa_roots,
+    read_regular_file,
+    verify_bundle,
+    verify_package,
+)
 from verifier.format import PUBLIC_KEY_SIZE, VerifierKey
 from verifier.render import inert, render_text
 
@@ -61,8 +73,11 @@ def load_trusted_key(path: Path) -> bytes:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="provenote-verify", description="Verify a provenote evidence bundle offline.")
-    parser.add_argument("bundle", type=Path, metavar="FILE")
+    parser = _Parser(prog="provenote-verify",
+                     description="Verify a provenote evidence bundle (FILE) or evidence package (--package DIR) offline.")
+    parser.add_argument("bundle", type=Path, metavar="FILE", nargs="?")
+    parser.add_argument("--package", type=Path, metavar="DIR",
+                        help="check an evidence package (a sealed BagIt bag) and verify the bundle in it")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--trust", action="append", type=Path, default=[], metavar="PUBKEY_FILE",
                         help="a public key you trust (PEM, key export --json, or hex); repeatable")
@@ -126,6 +141,12 @@ def load_tsa_root_ders(paths: Sequence[Path]) -> list[bytes]:
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse, verify, print; return the exit code."""
     args = build_parser().parse_args(argv)
+    if (args.bundle is None) == (args.package is None):
+        _error("give a bundle FILE or --package DIR" + (", not both" if args.bundle is not None else "")
+               + " (see provenote-verify --help)")
+        return 2
+    if args.package is not None:
+        return _run_package(args)
     try:
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
@@ -138,43 +159,112 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"bundle not found: {args.bundle}")
         if not args.bundle.is_file():
             raise UsageError(f"{args.bundle} is not a regular file")
-        if args.quorum is not None and not args.witness:
-            raise UsageError("--quorum needs at least one --witness key")
-        policy = Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs,
-                        known_checkpoints=[load_known_checkpoint(p) for p in args.known_checkpoint],
-                        tsa_roots=load_tsa_root_ders(args.tsa_root),
-                        witnesses=[load_witness(w) for w in args.witness], quorum=args.quorum)
-        report = verify_bundle(args.bundle, policy)
+        report = verify_bundle(args.bundle, _policy(args, trusted))
     except UsageError as e:
         _error(str(e))
         return 2
     except OSError as e:
         _error(f"cannot read {args.bundle}: {e.strerror or e}")
         return 2
-    if args.report is not None:
-        try:
-            write_report(report, args.report, args.lang)
-        except UsageError as e:
-            _error(str(e))
-            return 2
-        except OSError as e:
-            _error(f"cannot write {args.report}: {e.strerror or e}")
-            return 2
-    try:
-        if args.json:
-            print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-        else:
-            print(render_text(report))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (``provenote-verify x.bundle | head -1``): end quietly, as cat does,
-        # with the verdict's own exit status.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if not _write_report_option(args, report):
+        return 2
+    if not _print(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.json else render_text(report)):
         return report.exit_code
     if report.fatal is not None:
         fatal = report.fatal
         _error(f"{args.bundle}: {fatal.code}: {fatal.message}")
     return report.exit_code
+
+
+def _policy(args: argparse.Namespace, trusted: list[bytes] | None) -> Policy:
+    """The policy the options ask for (``trusted``: the --trust keys, loaded). Raises UsageError."""
+    if args.quorum is not None and not args.witness:
+        raise UsageError("--quorum needs at least one --witness key")
+    return Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs,
+                  known_checkpoints=[load_known_checkpoint(p) for p in args.known_checkpoint],
+                  tsa_roots=load_tsa_root_ders(args.tsa_root),
+                  witnesses=[load_witness(w) for w in args.witness], quorum=args.quorum)
+
+
+def _run_package(args: argparse.Namespace) -> int:
+    """``--package DIR``: the bag's checks, then its bundle's verification; both reported."""
+    try:
+        if args.assets is not None:
+            raise UsageError("--assets does not apply to --package: the package's own files are checked")
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        if args.require_trusted and not args.trust:
+            raise UsageError("--require-trusted needs at least one --trust key")
+        trusted = [load_trusted_key(p) for p in args.trust] if args.trust else None
+        if not args.package.exists():
+            raise UsageError(f"package not found: {args.package}")
+        result = verify_package(args.package, _policy(args, trusted))
+    except UsageError as e:
+        _error(str(e))
+        return 2
+    except OSError as e:
+        _error(f"cannot read {args.package}: {e.strerror or e}")
+        return 2
+    if result.bundle is not None and not _write_report_option(args, result.bundle):
+        return 2
+    text = (json.dumps(result.to_json(), indent=2, ensure_ascii=False) if args.json
+            else render_package_text(result))
+    if not _print(text):
+        return result.exit_code
+    if result.defects:
+        _error(f"{args.package}: the package has {len(result.defects)} "
+               f"defect{'s' if len(result.defects) != 1 else ''} (listed above)")
+    elif result.bundle is not None and result.bundle.fatal is not None:
+        fatal = result.bundle.fatal
+        _error(f"{args.package}/{result.bundle_file}: {fatal.code}: {fatal.message}")
+    return result.exit_code
+
+
+def render_package_text(result: PackageReport) -> str:
+    """The package's verdict: one line for the bag, one line per defect (``FILE: what``), then
+    the bundle's own verdict. Every name and message is made inert."""
+    lines = []
+    if result.intact:
+        lines.append(f"PACKAGE INTACT — every file as the exporter sealed it ({result.files} payload files, "
+                     f"{result.octets} bytes)")
+    else:
+        count = len(result.defects)
+        lines.append(f"PACKAGE DEFECTIVE — {count} defect{'s' if count != 1 else ''}:")
+        lines.extend(f"  {defect}" for defect in result.defects)
+    lines.append("")
+    if result.bundle is None:
+        lines.append("bundle  not verified (see the defects above)")
+    else:
+        lines.append(f"bundle  {result.bundle_file}")
+        lines.append(render_text(result.bundle))
+    return "\n".join(inert(line) if "\n" not in line else line for line in lines)
+
+
+def _write_report_option(args: argparse.Namespace, report: Report) -> bool:
+    """``--report``: write it; False (after one line on stderr) if that failed."""
+    if args.report is None:
+        return True
+    try:
+        write_report(report, args.report, args.lang)
+    except UsageError as e:
+        _error(str(e))
+        return False
+    except OSError as e:
+        _error(f"cannot write {args.report}: {e.strerror or e}")
+        return False
+    return True
+
+
+def _print(text: str) -> bool:
+    """Print the result; False if the reader went away (``provenote-verify x.bundle | head -1``):
+    then end quietly, as cat does, with the verdict's own exit status."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
+    return True
 
 
 def _error(message: str) -> None:

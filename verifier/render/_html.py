@@ -12,9 +12,19 @@ from html import escape
 from typing import Any
 
 from verifier import SPEC_VERSION, VERIFIER_VERSION, Report
-from verifier.analysis import METHOD, Profile
-from verifier.format import format_time, key_id
-from verifier.render._i18n import CATEGORY_NAMES, CN_ITEMS, FLAG_TEXT, PROVES, TEXT
+from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, UsageRow
+from verifier.format import WORLD, Finding, format_time, key_id
+from verifier.render._i18n import (
+    CATEGORY_NAMES,
+    CN_ITEMS,
+    FINDING_TEXT,
+    FLAG_TEXT,
+    LICENSING,
+    MEDIA_NAMES,
+    PROVES,
+    REASON_TEXT,
+    TEXT,
+)
 
 COLOURS = {"human_authored": "#1b7f3b", "human_modified": "#7cc48a", "ai": "#b5179e", "unknown": "#9aa0a6",
            "human": "#1b7f3b", "licensing": "#1f5fbf", "other": "#6b7280"}
@@ -144,6 +154,8 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
         flags = "".join(f"<li><code>{escape(f)}</code> — {escape(FLAG_TEXT[lang][f])}</li>" for f in profile.red_flags)
         html.append(f'<section id="red-flags"><h2>{escape(t["red_flags"])}</h2>'
                     f'<ul>{flags or "<li>" + escape(t["none"]) + "</li>"}</ul></section>')
+    if report.licensing is not None:
+        html.append(_licensing(report, lang))
     if report.readable:
         html.append(_when(report, t))
     html.append(_signers(report, t))
@@ -197,6 +209,124 @@ def _when(report: Report, t: dict[str, str]) -> str:
             + (f"<ul>{untrusted}</ul>" if untrusted else "")
             + (f'<h3>{escape(t["witnesses"])}</h3><ul>{witnesses}</ul>' if witnesses else "")
             + f'<p class="note">{escape(t["when_note"])}</p></section>')
+
+
+def _licensing(report: Report, lang: str) -> str:
+    """Spec/licensing.md §4: every licence (parties and signatures, terms, fee, payments), every
+    use and whether the licence it names covers it, the AI generations of the released music and
+    their output licences, and the findings (V13). Every string from the bundle is escaped."""
+    licensing = report.licensing
+    assert licensing is not None
+    t, yes_no = LICENSING[lang], TEXT[lang]
+    summary = t["summary"].format(licences=len(licensing.licences), covered=licensing.covered,
+                                  usages=len(licensing.usages), licensed=licensing.licensed_generations,
+                                  generations=len(licensing.generations), findings=len(licensing.findings))
+    parts = [f'<section id="licensing"><h2>{escape(t["title"])}</h2>'
+             f'<p>{escape(t["as_of"].format(today=licensing.today))}</p><p>{escape(summary)}</p>']
+    if not (licensing.licences or licensing.usages or licensing.generations):
+        parts.append(f'<p>{escape(t["nothing"])}</p>')
+    parts += [_licence(row, lang, t, yes_no) for row in licensing.licences]
+    if licensing.usages:
+        parts.append(_usages(licensing.usages, lang, t, yes_no))
+    if licensing.generations:
+        parts.append(_generations(licensing.generations, lang, t))
+    parts.append(_licensing_findings(licensing.findings, lang, t, yes_no))
+    parts.append(f'<p class="note">{escape(t["note"])}</p></section>')
+    return "".join(parts)
+
+
+def _places(territory: tuple[str, ...], t: dict[str, str]) -> str:
+    return t["world"] if territory == (WORLD,) else t["list"].join(territory)
+
+
+def _media(media: tuple[str, ...], lang: str) -> str:
+    return LICENSING[lang]["list"].join(MEDIA_NAMES[lang].get(m, m) for m in media)
+
+
+def _licence(row: LicenceRow, lang: str, t: dict[str, str], yes_no: dict[str, str]) -> str:
+    def flag(value: bool) -> str:
+        return yes_no["yes"] if value else yes_no["no"]
+
+    subject = escape(row.subject)
+    if row.subject_model is not None:
+        subject += f"<br>{escape(t['model'] + t['colon'])}{escape(row.subject_model)}"
+    if row.subject_assets:
+        subject += f"<br>{escape(t['files'] + t['colon'])}" + escape(t["list"]).join(
+            f"<code>{a.hex()[:16]}</code>" for a in row.subject_assets)
+    parties = "".join(
+        f'<li class="{"met" if p.signed else "unmet"}">{"✔" if p.signed else "✘"} '
+        f"{escape(p.name) if p.name else f'<code>{key_id(p.public_key).hex()[:16]}</code>'} — "
+        f"{escape(t[p.role] + t['comma'] + (t['signed'] if p.signed else t['unsigned']))}</li>" for p in row.parties)
+    term = f"{escape(row.start)} — {escape(row.end)}" + (f" <strong>({escape(t['expired'])})</strong>"
+                                                        if row.expired else "")
+    terms = row.terms
+    colon = t["colon"]
+    listed = [f"{t['commercial_use']}{colon}{flag(terms['commercial_use'])}",
+              f"{t['derivatives']}{colon}{t[terms['derivatives']]}",
+              f"{t['attribution']}{colon}{flag(terms['attribution'])}",
+              f"{t['transferable']}{colon}{flag(terms['transferable'])}",
+              f"{t['ai_training']}{colon}{t[terms['ai_training']]}"]
+    if terms.get("revenue_share") is not None:
+        listed.append(f"{t['revenue_share']}{colon}{terms['revenue_share']}%")
+    if row.fee is None:
+        fee = escape(t["fee_withheld"])
+    elif row.fee_amount is None:
+        fee = f"{escape(row.fee)} — {escape(t['fee_unreadable'])}"
+    else:
+        fee = escape(row.fee)
+    payments = "".join(
+        f"<li>#{p.seq} — {escape(p.amount)} {escape(p.currency)}{escape(t['comma'] + t['paid_on'])} "
+        f"{escape(p.paid_on)}" + (escape(t["open"] + t["not_counted"] + t["close"]) if p.counted is False else "")
+        + "</li>" for p in row.payments)
+    facts = [_row(t["subject"], subject),
+             _row(t["parties"], f'<ul class="checklist">{parties}</ul>'),
+             _row(t["territory"], escape(_places(row.territory, t))), _row(t["media"], escape(_media(row.media, lang))),
+             _row(t["term"], term), _row(t["terms"], escape(t["sep"].join(listed))), _row(t["fee"], fee),
+             _row(t["payments"], f"<ul>{payments}</ul>" if payments else escape(t["no_findings"]))]
+    if row.paid_total is not None:
+        facts.append(_row(t["paid"], escape(f"{row.paid_total} {row.fee_currency}")))
+    findings = t["sep"].join(FINDING_TEXT[lang][code.value] for code in dict.fromkeys(row.findings))
+    facts.append(_row(t["findings"], escape(findings or t["no_findings"])))
+    return (f'<h3>{escape(t["licence"])} #{row.seq} — {escape(t[row.direction])}</h3>'
+            f'<table class="facts">{"".join(facts)}</table>')
+
+
+def _usages(rows: tuple[UsageRow, ...], lang: str, t: dict[str, str], yes_no: dict[str, str]) -> str:
+    head = "".join(f"<th>{escape(label)}</th>" for label in (
+        TEXT[lang]["event"], t["production"], t["episode"], t["platform"], t["territory"], t["media"], t["date"],
+        t["licence"], t["covered"]))
+    body = "".join(
+        f'<tr class="{"present" if u.covered else "absent"}"><td>#{u.seq}</td><td>{escape(u.production)}</td>'
+        f"<td>{'' if u.episode is None else u.episode}</td><td>{escape(u.platform)}</td>"
+        f"<td>{escape(u.territory)}</td><td>{escape(_media((u.media,), lang))}</td><td>{escape(u.date)}</td>"
+        f"<td>{'—' if u.licence is None else f'#{u.licence}'}</td>"
+        f"<td>{escape(yes_no['yes'] if u.covered else _why(yes_no['no'], u.reasons, lang, t))}</td></tr>"
+        for u in rows)
+    return f'<h3>{escape(t["usages"])}</h3><table><tr>{head}</tr>{body}</table>'
+
+
+def _why(verdict: str, reasons: tuple[str, ...], lang: str, t: dict[str, str]) -> str:
+    return verdict + t["colon"] + t["sep"].join(REASON_TEXT[lang][r] for r in reasons)
+
+
+def _generations(rows: tuple[GenerationRow, ...], lang: str, t: dict[str, str]) -> str:
+    head = "".join(f"<th>{escape(label)}</th>" for label in (
+        TEXT[lang]["event"], t["model"], t["recorded"], t["licence"], t["output_licence"]))
+    body = "".join(
+        f'<tr class="{"present" if g.ok else "absent"}"><td>#{g.seq}</td><td>{escape(g.model)}</td>'
+        f"<td>{escape(g.date)}</td><td>{'—' if g.licence is None else f'#{g.licence}'}</td>"
+        f"<td>{escape(t['licensed'] if g.ok else _why(TEXT[lang]['no'], g.reasons, lang, t))}</td></tr>"
+        for g in rows)
+    return f'<h3>{escape(t["generations"])}</h3><table><tr>{head}</tr>{body}</table>'
+
+
+def _licensing_findings(findings: tuple[Finding, ...], lang: str, t: dict[str, str], yes_no: dict[str, str]) -> str:
+    if not findings:
+        return f'<h3>{escape(t["findings"])}</h3><p>{escape(t["no_findings"])}</p>'
+    rows = "".join(f"<tr><td><code>{escape(f.code)}</code></td><td>{'' if f.event is None else f'#{f.event}'}</td>"
+                   f"<td>{escape(FINDING_TEXT[lang][f.code.value])}</td></tr>" for f in findings)
+    return (f'<h3>{escape(t["findings"])}</h3><table><tr><th>{escape(yes_no["code"])}</th>'
+            f'<th>{escape(yes_no["event"])}</th><th>{escape(t["finding"])}</th></tr>{rows}</table>')
 
 
 def _row(label: str, value: str) -> str:

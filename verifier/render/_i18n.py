@@ -169,3 +169,103 @@ PROVES = {
             "事件的真实发生时间：除非有外部佐证（A 级），记录时间取自签名人自己的时钟。",
             "法律意义上的作者身份：本报告是记录的概况，而非裁判结论。"]),
 }
+
+#: The "Licences, payments and usage" section (spec/licensing.md §4; verification.md V13).
+LICENSING = {
+    "en": {
+        "title": "Licences, payments and usage",
+        "as_of": "Judged as of {today}: the date (UTC) of the chain's last recorded time, not the date of this "
+                 "report, so the result does not depend on when it is read.",
+        "summary": "{licences} licence(s); {covered} of {usages} use(s) covered by the licence they name; "
+                   "{licensed} of {generations} AI generation(s) in the released music with an output licence; "
+                   "{findings} finding(s).",
+        "nothing": "The chain records no licence, payment or use of the music, and no AI generation in the "
+                   "released music.",
+        "licence": "Licence", "in": "taken in by the studio",
+        "out": "granted out by the studio", "subject": "Subject", "model": "AI model", "files": "Files (SHA-256)",
+        "parties": "Parties", "licensor": "licensor", "licensee": "licensee", "signed": "signed",
+        "unsigned": "NOT signed", "territory": "Territory", "world": "worldwide", "media": "Media",
+        "term": "Term (both days included)", "expired": "expired", "terms": "Terms",
+        "commercial_use": "commercial use", "derivatives": "derivative works", "attribution": "attribution required",
+        "transferable": "transferable", "ai_training": "AI training", "revenue_share": "revenue share",
+        "allowed": "allowed", "forbidden": "forbidden", "approval": "with approval",
+        "fee": "Fee", "fee_withheld": "withheld (committed in the document, not disclosed)",
+        "fee_unreadable": "disclosed, but not an amount and a currency", "payments": "Payments",
+        "paid_on": "paid on", "not_counted": "another currency: listed, not counted",
+        "paid": "Paid in the fee's currency", "findings": "Findings", "no_findings": "none",
+        "usages": "Uses of the music", "production": "Production", "episode": "Episode", "platform": "Platform",
+        "date": "Date", "covered": "Covered by the licence", "generations": "AI generations in the released music",
+        "recorded": "Recorded", "output_licence": "Output licence", "licensed": "licensed",
+        "finding": "What it means", "colon": ": ", "sep": "; ", "comma": ", ",
+        "list": ", ", "open": " (", "close": ")",
+        "note": "A finding is reported, never a verification failure: it changes neither the verdict nor the exit "
+                "status. It says what the signed record shows, not whether a use was lawful. A signature that "
+                "does not verify would have made the bundle invalid (V5.2).",
+    },
+    "zh": {
+        "title": "授权、付款与使用情况",
+        "as_of": "评估基准日为 {today}：即链中最后一条记录时间的日期（协调世界时），而非本报告的生成日期，"
+                 "因此结果不随查阅时间而改变。",
+        "summary": "授权 {licences} 项；使用 {usages} 项，其中 {covered} 项在所指明的授权范围内；"
+                   "发布作品中的 AI 生成 {generations} 项，其中 {licensed} 项具有输出授权；发现问题 {findings} 项。",
+        "nothing": "链中没有记录任何授权、付款或音乐使用，发布作品中也没有 AI 生成内容。",
+        "licence": "授权", "in": "工作室获得的授权（引入）", "out": "工作室授予他方的授权（对外）",
+        "subject": "授权标的", "model": "AI 模型", "files": "文件（SHA-256 哈希）", "parties": "当事方",
+        "licensor": "许可方", "licensee": "被许可方", "signed": "已签署", "unsigned": "未签署",
+        "territory": "地域", "world": "全球", "media": "使用方式", "term": "期限（含首尾两日）", "expired": "已到期",
+        "terms": "条款", "commercial_use": "商业使用", "derivatives": "衍生作品", "attribution": "须署名",
+        "transferable": "可转让", "ai_training": "AI 训练", "revenue_share": "收益分成",
+        "allowed": "允许", "forbidden": "禁止", "approval": "须经批准",
+        "fee": "费用", "fee_withheld": "未披露（文件中仅有承诺值）", "fee_unreadable": "已披露，但不是有效的金额与币种",
+        "payments": "付款", "paid_on": "付款日期", "not_counted": "币种不同：仅列出，不计入",
+        "paid": "以费用币种支付的合计", "findings": "发现的问题", "no_findings": "无",
+        "usages": "音乐的使用", "production": "作品（节目）", "episode": "集数", "platform": "平台", "date": "日期",
+        "covered": "是否在授权范围内", "generations": "发布作品中的 AI 生成", "recorded": "记录日期",
+        "output_licence": "输出授权", "licensed": "已授权", "finding": "含义", "colon": "：", "sep": "；", "comma": "，",
+        "list": "、", "open": "（", "close": "）",
+        "note": "发现的问题仅作报告，不属于验证失败：既不改变验证结论，也不改变退出状态。它说明签名记录所显示的内容，"
+                "而非某项使用是否合法。若有签名无法验证，证据包本身即已无效（V5.2）。",
+    },
+}
+
+#: Kinds of use (spec/licensing.md §1, ``media``).
+MEDIA_NAMES = {
+    "en": {"streaming": "streaming", "broadcast": "broadcast", "sync": "sync", "live": "live",
+           "download": "download", "ai-training": "AI training", "public-performance": "public performance",
+           "advertising": "advertising", "games": "games", "other": "other"},
+    "zh": {"streaming": "流媒体", "broadcast": "广播电视", "sync": "影视同步", "live": "现场演出", "download": "下载",
+           "ai-training": "AI 训练", "public-performance": "公开表演", "advertising": "广告", "games": "游戏",
+           "other": "其他"},
+}
+
+#: Why a use is not covered, or an AI generation has no output licence (verifier.analysis).
+REASON_TEXT = {
+    "en": {"unlicensed": "it names no licence", "outside_territory": "outside the licence's territory",
+           "outside_media": "outside the licence's media", "outside_term": "outside the licence's term",
+           "no_licence": "it names no licence", "not_in": "the licence is not one the studio took in",
+           "no_commercial_use": "the licence does not allow commercial use",
+           "no_model": "the licence names no AI model", "other_model": "the licence is for another AI model"},
+    "zh": {"unlicensed": "未指明授权", "outside_territory": "超出授权地域", "outside_media": "超出授权使用方式",
+           "outside_term": "超出授权期限", "no_licence": "未指明授权", "not_in": "该授权不是工作室获得的授权",
+           "no_commercial_use": "该授权不允许商业使用", "no_model": "该授权未指明 AI 模型",
+           "other_model": "该授权针对的是其他 AI 模型"},
+}
+
+#: The findings of V13 in plain words (spec/licensing.md §3).
+FINDING_TEXT = {
+    "en": {"licence.unsigned_party": "a party to the licence has not signed it",
+           "licence.expired": "the licence's term is over",
+           "usage.unlicensed": "a use of the music names no licence",
+           "usage.outside_territory": "used in a country the licence does not cover",
+           "usage.outside_media": "used in a way the licence does not cover",
+           "usage.outside_term": "used before the licence began or after it ended",
+           "payment.missing": "a licence that costs money has no payment",
+           "payment.short": "the payments are less than the fee",
+           "generation.no_output_licence": "an AI generation in the released music has no licence for using its "
+                                           "output commercially"},
+    "zh": {"licence.unsigned_party": "授权的一方当事人尚未签署", "licence.expired": "授权期限已届满",
+           "usage.unlicensed": "对音乐的使用未指明任何授权", "usage.outside_territory": "在授权未覆盖的国家或地区使用",
+           "usage.outside_media": "以授权未覆盖的方式使用", "usage.outside_term": "在授权开始之前或结束之后使用",
+           "payment.missing": "需付费的授权没有任何付款记录", "payment.short": "付款合计少于约定费用",
+           "generation.no_output_licence": "发布作品中的 AI 生成内容没有商业使用其输出的授权"},
+}

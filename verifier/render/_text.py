@@ -83,6 +83,30 @@ def _lines(report: Report) -> list[str]:
             shares = ", ".join(f"{name.replace('_', '-')} {value * 100:.1f}%" for name, value in profile.shares.items())
             lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
         lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
+    lines += _licensing_lines(report)
+    return lines
+
+
+def _licensing_lines(report: Report) -> list[str]:
+    """Licence coverage (verification.md V13) in a few lines; its findings are the warnings above."""
+    licensing = report.licensing
+    if licensing is None:
+        return []
+    if not (licensing.licences or licensing.usages or licensing.generations):
+        return [f"licence none recorded, no usage, no AI generation in the released music (as of {licensing.today})"]
+    count = len(licensing.licences)
+    taken = sum(row.direction == "in" for row in licensing.licences)
+    unsigned = sum(any(not p.signed for p in row.parties) for row in licensing.licences)
+    lines = [f"licence {count} recorded ({taken} taken in, {count - taken} granted out)"
+             + (f", {unsigned} with a party who has not signed" if unsigned else "")
+             + f"; judged as of {licensing.today}, the chain's last recorded date"]
+    if licensing.usages:
+        lines.append(f"usage   {licensing.covered} of {len(licensing.usages)} covered by the licence they name")
+    if licensing.generations:
+        lines.append(f"AI use  {licensing.licensed_generations} of {len(licensing.generations)} generations in the "
+                     "released music have an output licence")
+    codes = sorted({str(f.code) for f in licensing.findings})
+    lines.append(f"licensing findings: {len(licensing.findings)}" + (f" ({', '.join(codes)})" if codes else ""))
     return lines
 
 
