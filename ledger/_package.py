@@ -30,11 +30,10 @@ from ledger._assets import open_regular
 from ledger._export import DisclosureRequest, LocatedAsset, export_bundle
 from ledger._keystore import Signer
 from ledger._store import Ledger, LedgerError
-from verifier.format import WorkId, protected_header, sign1
+from verifier.format import CTYPE_BAG_SEAL, WorkId, protected_header, sign1
 
 #: The content type of the bag's seal. The verifier (verifier/_package.py) holds the same string;
 #: the package tests export and verify, so the two cannot drift unnoticed.
-CTYPE_BAG_SEAL = "application/vnd.provenote.bag-seal.v1+cbor"
 SEAL_FILE = "tagmanifest-sha256.txt.cose"
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 TEMP_PREFIX = ".provenote-package-"  # then the writing process's id: a dead writer's folder is stale

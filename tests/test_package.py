@@ -295,3 +295,30 @@ def test_a_folder_that_is_no_package_fails_naming_what_is_missing(made: dict[str
     assert code == 1
     for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt", SEAL, "data/"):
         assert any(line.startswith(f"{name}: ") for line in defects), output
+
+
+def test_no_private_plaintext_in_a_package_exported_without_disclosure(tmp_path: Path) -> None:
+    """The demo's studio: prompts, fees, scopes, notes and payment references stay out of every
+    file of the package (bundle, both reports, bag files) unless disclosed."""
+    from cli.bundles import package_reports
+    from cli.demo import run_demo
+    from ledger import export_package
+
+    result = run_demo(tmp_path / "demo")
+    # (a payment's amount is a public field: licensing.md §2 — so the fee is not in this list)
+    secrets = ["60 s lo-fi night market cue", "One cue, any episode",
+               "Background music of the series", "SampleHouse invoice SH-2291", "rising fourth answered",
+               "Delivered to the music supervisor"]
+    with Ledger.open(result.ledger, readonly=True) as book:
+        work = book.works()[0].work
+        from ledger import KeyStore
+
+        legal = KeyStore(result.keys).unlock("legal", "night-market-demo")
+        export_package(book, work, legal, tmp_path / "sealed", reports=package_reports)
+    files = [p for p in (tmp_path / "sealed").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".bundle" for p in files) and any(p.name == "report-zh.html" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode("utf-8") not in data, (path.name, secret)
+    assert verify_package(tmp_path / "sealed").exit_code == 0

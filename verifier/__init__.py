@@ -25,6 +25,7 @@ from verifier._report import (
     STEPS,
     VERIFIER_VERSION,
     ExistedBy,
+    LicensingReport,
     LogReport,
     Policy,
     Report,
@@ -45,7 +46,7 @@ from verifier.format import (
 )
 
 __all__ = [
-    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "ExistedBy", "Finding", "LogReport",
+    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "ExistedBy", "Finding", "LicensingReport", "LogReport",
     "MalformedBundle", "PackageDefect", "PackageReport", "Policy", "ProvenoteError", "Report", "SignerReport",
     "TimestampCheck", "TimestampReport", "UntrustedDataError", "UsageError", "VerificationFailure",
     "check_timestamp", "load_tsa_roots", "read_regular_file", "verify_bundle", "verify_package",

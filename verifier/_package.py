@@ -24,6 +24,7 @@ from verifier._files import read_regular_file, sha256_file
 from verifier._report import Policy, Report
 from verifier._run import verify_bundle
 from verifier.format import (
+    CTYPE_BAG_SEAL,
     UntrustedDataError,
     UsageError,
     decode_cbor,
@@ -34,7 +35,6 @@ from verifier.format import (
 )
 
 #: The content type of the seal (ledger/_package.py writes the same string).
-CTYPE_BAG_SEAL = "application/vnd.provenote.bag-seal.v1+cbor"
 BAGIT = "bagit.txt"
 BAG_INFO = "bag-info.txt"
 MANIFEST = "manifest-sha256.txt"

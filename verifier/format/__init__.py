@@ -73,6 +73,7 @@ from verifier.format._event import (
 )
 from verifier.format._ids import (
     BUNDLE_DIGEST_PREFIX,
+    CTYPE_BAG_SEAL,
     CTYPE_EVENT,
     DIGEST_SIZE,
     FORMAT_VERSION,
@@ -174,6 +175,7 @@ __all__ = [
     "AI_TRAINING",
     "BUNDLE_DIGEST_PREFIX",
     "CAPTURED_LAYERS",
+    "CTYPE_BAG_SEAL",
     "CTYPE_EVENT",
     "CTYPE_LICENCE",
     "DERIVATIVES",

@@ -41,6 +41,7 @@ ALG_ED25519 = -19  # RFC 9864; the polymorphic EdDSA (-8) is not accepted
 CTYPE_EVENT = "application/vnd.provenote.event.v1+cbor"
 CTYPE_KEY = "application/vnd.provenote.key.v1+cbor"
 CTYPE_TRAILER = "application/vnd.provenote.bundle-trailer.v1+cbor"
+CTYPE_BAG_SEAL = "application/vnd.provenote.bag-seal.v1+cbor"  # the evidence package's seal (spec/package.md)
 
 
 def event_hash(envelope: bytes) -> EventHash:
