@@ -10,6 +10,7 @@ temporary name and renamed, after the cosignature is made and before it is hande
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -98,6 +99,18 @@ class Witness:
 
     def cosign(self, request: bytes, signer: Signer, *, log_key: VerifierKey | None = None,
                now: int | None = None) -> Cosigned:
+        """See :meth:`_cosign`; one request at a time per state folder (an exclusive lock held
+        from reading the state to saving it), so two forks can never both be cosigned."""
+        self.state.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with open(self.state / ".lock", "a+b") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                return self._cosign(request, signer, log_key=log_key, now=now)
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _cosign(self, request: bytes, signer: Signer, *, log_key: VerifierKey | None = None,
+                now: int | None = None) -> Cosigned:
         """Cosign the checkpoint of ``request`` (a tlog-witness add-checkpoint body, or a bare
         checkpoint note for an origin the witness has not seen) if it is signed by the log's key
         and consistent with the last checkpoint cosigned for its origin.
@@ -134,7 +147,7 @@ class Witness:
             raise WitnessError(f"the proof starts at size {old}; this witness last cosigned size {seen_size}")
         if checkpoint.size < seen_size:
             raise WitnessError(f"size {checkpoint.size} is older than the size {seen_size} already cosigned")
-        if seen_size and checkpoint.size == seen_size and checkpoint.root != seen_root:
+        if state is not None and checkpoint.size == seen_size and checkpoint.root != seen_root:
             raise WitnessError(f"equivocation: another root for size {seen_size}, which this witness cosigned")
         if seen_size and checkpoint.size > seen_size:
             if old is None:

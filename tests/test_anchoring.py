@@ -213,7 +213,7 @@ def test_the_witness_state_and_its_refusals(tmp_path: Path) -> None:
         witness.cosign(c1, NOTARY)
     with pytest.raises(WitnessError, match="not signed by the log's key"):
         witness.cosign(c1, NOTARY, log_key=wrong)
-    assert not (tmp_path / "w").exists() or not any((tmp_path / "w").iterdir())  # nothing kept
+    assert not list((tmp_path / "w").glob("*.json"))  # nothing kept
     witness.cosign(c1, NOTARY, log_key=key)
     with pytest.raises(WitnessError, match="consistency proof"):
         witness.cosign(c2, NOTARY)  # a bare checkpoint further on needs the proof
@@ -444,3 +444,37 @@ def test_the_stored_tree_is_every_complete_subtree_across_transactions(tmp_path:
                 hashes = [s.event.hash for s in view.chain(work)]
                 assert view.log.root(view.log.size) == root_of([leaf_hash(h) for h in hashes])
         assert book.check() == (1, 58)
+
+
+def test_a_witness_cosigns_one_of_two_racing_forks(tmp_path: Path) -> None:
+    """Two forks of the same size sent at once: the state lock lets exactly one through."""
+    import threading
+
+    with Ledger.init(tmp_path / "l") as book:
+        work = book.create_work(ALICE, "W").work
+        c1, _ = book.checkpoint(LOG)
+        key = _log_key(book)
+    witness = Witness(tmp_path / "w")
+    witness.cosign(c1, NOTARY, log_key=key)
+    shutil.copytree(tmp_path / "l", tmp_path / "fork")
+    proofs = []
+    for name in ("l", "fork"):
+        with Ledger.open(tmp_path / name) as book:
+            _notes(book, work, ALICE, 2, prefix=name)
+            book.checkpoint(LOG)
+            proofs.append(book.prove_consistency(c1))
+    outcomes: list[str] = []
+
+    def send(proof: bytes) -> None:
+        try:
+            Witness(tmp_path / "w").cosign(proof, NOTARY)
+            outcomes.append("cosigned")
+        except WitnessError as e:
+            outcomes.append(str(e))
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in proofs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[0] == "cosigned" and outcomes.count("cosigned") == 1, outcomes

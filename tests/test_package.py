@@ -322,3 +322,19 @@ def test_no_private_plaintext_in_a_package_exported_without_disclosure(tmp_path:
         for secret in secrets:
             assert secret.encode("utf-8") not in data, (path.name, secret)
     assert verify_package(tmp_path / "sealed").exit_code == 0
+
+
+def test_a_link_in_the_package_is_never_opened(made: dict[str, object], tmp_path: Path) -> None:
+    """A symbolic link in data/ to a file outside: reported, and never read or counted as checked."""
+    package = Path(str(made["package"]))
+    copy = tmp_path / "linked"
+    shutil.copytree(package, copy, symlinks=True)
+    victim = sorted((copy / "data" / "audio").iterdir())[0]
+    outside = tmp_path / "outside.wav"
+    shutil.copy(victim, outside)
+    victim.unlink()
+    victim.symlink_to(outside)
+    baseline = verify_package(package).bundle
+    report = verify_package(copy)
+    assert report.exit_code == 1 and report.bundle is not None and baseline is not None
+    assert report.bundle.assets_checked == baseline.assets_checked - 1  # the outside file was not read

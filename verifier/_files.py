@@ -14,13 +14,15 @@ from verifier.format import UsageError, asset_digest
 _BLOCK = 1 << 20
 
 
-def _open_regular(path: Path, label: str) -> BinaryIO:
-    """``path`` opened for reading, non-blocking, and checked to be a regular file.
+def _open_regular(path: Path, label: str, *, follow_links: bool = True) -> BinaryIO:
+    """``path`` opened for reading, non-blocking, and checked to be a regular file (a symbolic
+    link is refused when ``follow_links`` is False).
 
     Raises: UsageError naming ``label``: missing, cannot be opened, not a regular file.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_links else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags)
     except FileNotFoundError as e:
         raise UsageError(f"{label}: file not found") from e
     except OSError as e:
@@ -31,18 +33,20 @@ def _open_regular(path: Path, label: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def sha256_file(path: Path) -> tuple[bytes, int]:
+def sha256_file(path: Path, *, follow_links: bool = True) -> tuple[bytes, int]:
     """Stream a regular file once: its asset hash and size (verifier.format.asset_digest).
 
     Raises: OSError, UsageError for a file that is missing or not regular.
     """
-    with _open_regular(path, str(path)) as handle:
+    with _open_regular(path, str(path), follow_links=follow_links) as handle:
         return asset_digest(iter(lambda: handle.read(_BLOCK), b""))
 
 
 def scan_by_hash(directory: Path, sizes: Collection[int]) -> tuple[dict[bytes, Path], dict[str, Path]]:
     """Walk ``directory`` in sorted order. Returns the files whose size is in ``sizes`` keyed by
-    their SHA-256 (only those are hashed; the first path wins), and every file by its name."""
+    their SHA-256 (only those are hashed; the first path wins), and every file by its name.
+    Symbolic links are never followed (a folder may come from an untrusted package: nothing
+    outside it is opened)."""
     by_hash: dict[bytes, Path] = {}
     by_name: dict[str, Path] = {}
     for root, dirs, files in os.walk(directory):
@@ -51,9 +55,9 @@ def scan_by_hash(directory: Path, sizes: Collection[int]) -> tuple[dict[bytes, P
             path = Path(root) / name
             by_name.setdefault(name, path)
             try:
-                status = path.stat()
+                status = path.lstat()
                 if stat.S_ISREG(status.st_mode) and status.st_size in sizes:
-                    by_hash.setdefault(sha256_file(path)[0], path)
+                    by_hash.setdefault(sha256_file(path, follow_links=False)[0], path)
             except (OSError, UsageError):  # gone, unreadable, or swapped for a FIFO: not this asset
                 continue
     return by_hash, by_name
