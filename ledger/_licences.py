@@ -52,6 +52,7 @@ from verifier.format import (
     key_id,
     parse_fee,
     parse_key_card,
+    parse_public_key_text,
 )
 
 PRIVATE_SUFFIX = ".private.json"
@@ -95,26 +96,11 @@ def resolve_party(text: str, keys: KeyStore, *, what: str = "key") -> bytes:
 
 
 def _public_key_file(path: Path, what: str) -> bytes:
-    text = _read(path, f"{what} {path}", 64 << 10).decode("utf-8", "replace").strip()
-    if text.startswith("-----BEGIN"):
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-        try:
-            key = serialization.load_pem_public_key(text.encode())
-        except ValueError as e:
-            raise LedgerError(f"{what} {path}: not a PEM public key") from e
-        if not isinstance(key, Ed25519PublicKey):
-            raise LedgerError(f"{what} {path}: not an Ed25519 public key")
-        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if text.startswith("{"):
-        try:
-            text = str(json.loads(text)["public_key"])
-        except (ValueError, KeyError, TypeError, RecursionError) as e:
-            raise LedgerError(f"{what} {path}: JSON without a public_key") from e
-    if not _HEX_KEY.fullmatch(text):
-        raise LedgerError(f"{what} {path}: not a public key (PEM, key export --json, or 64 hex characters)")
-    return bytes.fromhex(text)
+    text = _read(path, f"{what} {path}", 64 << 10).decode("utf-8", "replace")
+    try:
+        return parse_public_key_text(text)
+    except UsageError as e:
+        raise LedgerError(f"{what} {path}: {e}") from e
 
 
 def party_names(keys: KeyStore) -> dict[bytes, str]:

@@ -28,7 +28,7 @@ from verifier import (
     verify_bundle,
     verify_package,
 )
-from verifier.format import PUBLIC_KEY_SIZE, VerifierKey
+from verifier.format import VerifierKey, parse_public_key_text
 from verifier.render import inert, render_text
 
 PROG = "provenote"
@@ -44,32 +44,13 @@ def load_trusted_key(path: Path) -> bytes:
     """A trusted public key from a PEM file (``provenote key export``), the JSON of
     ``key export --json``, or 64 hex characters. Raises UsageError."""
     try:
-        text = read_regular_file(path, limit=64 << 10, what="--trust").decode("utf-8").strip()
+        text = read_regular_file(path, limit=64 << 10, what="--trust").decode("utf-8")
     except UnicodeDecodeError as e:
         raise UsageError(f"--trust {path}: not UTF-8 text (PEM, JSON or hex expected)") from e
-    if text.startswith("-----BEGIN"):
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-        try:
-            key = serialization.load_pem_public_key(text.encode())
-        except ValueError as e:
-            raise UsageError(f"--trust {path}: not a PEM public key") from e
-        if not isinstance(key, Ed25519PublicKey):
-            raise UsageError(f"--trust {path}: not an Ed25519 public key")
-        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if text.startswith("{"):
-        try:
-            text = str(json.loads(text)["public_key"])
-        except (ValueError, KeyError, TypeError) as e:
-            raise UsageError(f"--trust {path}: JSON without a public_key") from e
     try:
-        raw = bytes.fromhex(text)
-    except ValueError as e:
-        raise UsageError(f"--trust {path}: not PEM, JSON or hex") from e
-    if len(raw) != PUBLIC_KEY_SIZE:
-        raise UsageError(f"--trust {path}: a public key is {PUBLIC_KEY_SIZE} bytes")
-    return raw
+        return parse_public_key_text(text)
+    except UsageError as e:
+        raise UsageError(f"--trust {path}: {e}") from e
 
 
 def build_parser() -> argparse.ArgumentParser:

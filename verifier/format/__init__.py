@@ -87,7 +87,7 @@ from verifier.format._ids import (
     event_hash,
     key_id,
 )
-from verifier.format._keys import KeyCard, is_key_name, is_key_role, parse_key_card
+from verifier.format._keys import KeyCard, is_key_name, is_key_role, parse_key_card, parse_public_key_text
 from verifier.format._licence import (
     AI_TRAINING,
     CTYPE_LICENCE,
@@ -301,6 +301,7 @@ __all__ = [
     "parse_fee",
     "parse_header",
     "parse_key_card",
+    "parse_public_key_text",
     "parse_trailer",
     "protected_header",
     "referenced_assets",

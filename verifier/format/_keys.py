@@ -90,3 +90,35 @@ def parse_key_card(card: bytes) -> KeyCard:
                           cose.sig_structure(sign1.protected, sign1.payload),
                           code=Code.KEY_SELF_SIGNATURE_INVALID)
     return KeyCard(payload["public_key"], payload["name"], payload["role"])
+
+
+def parse_public_key_text(text: str) -> bytes:
+    """An Ed25519 public key as people hand them over: PEM (SubjectPublicKeyInfo, as
+    ``provenote key export`` writes it), the JSON of ``key export --json`` (``{"public_key": hex}``)
+    or 64 hex characters. The one reader of these forms: the verifier's ``--trust`` and the
+    writer's licence parties both call it.
+
+    Raises: UsageError saying which form is wrong (the caller adds which file).
+    """
+    import json
+
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        try:
+            key = serialization.load_pem_public_key(text.encode())
+        except ValueError as e:
+            raise UsageError("not a PEM public key") from e
+        if not isinstance(key, Ed25519PublicKey):
+            raise UsageError("not an Ed25519 public key")
+        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    if text.startswith("{"):
+        try:
+            text = str(json.loads(text)["public_key"])
+        except (ValueError, KeyError, TypeError, RecursionError) as e:
+            raise UsageError("JSON without a public_key") from e
+    if len(text) != 2 * PUBLIC_KEY_SIZE or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise UsageError(f"not a public key (PEM, key export --json, or {2 * PUBLIC_KEY_SIZE} hex characters)")
+    return bytes.fromhex(text)
