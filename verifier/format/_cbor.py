@@ -75,7 +75,7 @@ def decode_float_free_map(data: bytes, *, what: str, top_level_orders: frozenset
         return value
     try:
         reencoded = _dumps(value)
-    except (ValueError, TypeError, OverflowError) as e:  # a value cbor2 cannot write back
+    except (ValueError, TypeError, OverflowError, cbor2.CBOREncodeError) as e:  # a value cbor2 cannot write back
         raise UntrustedDataError(Code.CBOR_MALFORMED, f"{what} holds a value outside the data model") from e
     if reencoded != data:
         check_data_model(value, what=what)
