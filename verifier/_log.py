@@ -56,7 +56,7 @@ class LogCheck:
         self.malformed: list[str] = []
         self.signers: set[bytes] = set()  # public keys whose checkpoint signatures verified
         self.failed = False  # a log record failed V11.1: its signer is not known (V2.6 not judged)
-        self.unjudged: set[int] = set()
+        self.unjudged: set[int] = set()  # sizes of checkpoint records that failed V11.3
 
     def add(self, kind: str, record: list[Any]) -> None:
         """One record of kind log, checkpoint, timestamp or cosignature (form only, V11.1)."""
@@ -112,12 +112,8 @@ class LogCheck:
         notes: dict[int, tuple[bytes, Checkpoint, bytes]] = {
             checkpoint.size: (self.log.note, checkpoint, latest.signer.public_key)}
         sizes: list[int] = []
-        self.unjudged = set()  # sizes of checkpoint records that failed V11.3
         for record in self.earlier:  # V11.3: every earlier checkpoint, extended by the latest
             try:
-                size = _size_of(record.note)
-                if size is not None:
-                    self.unjudged.add(size)
                 earlier = SignedCheckpoint.parse(record.note, keys, origin=checkpoint.origin)
                 if earlier.checkpoint.size == 0:
                     raise VerificationFailure(Code.LOG_PROOF_INVALID, "an earlier checkpoint of size 0 proves nothing")
@@ -128,10 +124,12 @@ class LogCheck:
             except VerificationFailure as e:
                 error(Code.LOG_PROOF_INVALID if e.code is Code.LOG_ORIGIN_MISMATCH else e.code,
                       f"earlier checkpoint: {e.message}")
+                size = _size_of(record.note)  # what names it is not judged (V11.3)
+                if size is not None and size not in notes:
+                    self.unjudged.add(size)
                 continue
             self.signers.add(earlier.signer.public_key)
             sizes.append(earlier.checkpoint.size)
-            self.unjudged.discard(earlier.checkpoint.size)
             notes[earlier.checkpoint.size] = (record.note, earlier.checkpoint, earlier.signer.public_key)
         known, evidence = self._known(checkpoint, notes, keys, error)
         stamps = self._timestamps(notes, hashes, times, covered, error, warn)

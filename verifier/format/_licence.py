@@ -301,8 +301,9 @@ class LicenceDocument:
     @classmethod
     def parse(cls, data: Any, *, verify: bool = True) -> LicenceDocument:
         """Parse a document: deterministic CBOR of the layout above, terms per §1, and — unless
-        ``verify`` is False (the form alone, V4) — each signature by a party, once, verifying
-        over the bytes received (spec/licensing.md §1, V5.2).
+        ``verify`` is False (the form alone, V4: ``signatures`` then lists the parties' signatures
+        unchecked, for a chain whose V5.2 has passed) — each signature by a party, once,
+        verifying over the bytes received (spec/licensing.md §1, V5.2).
 
         Raises: SchemaError for the form (``event.schema_invalid`` in an event);
         VerificationFailure ``licence.signature_invalid`` for a signature by a non-party or one
@@ -346,9 +347,11 @@ class LicenceDocument:
             if kids and kid <= kids[-1]:
                 raise _bad("signatures are sorted by key id, one per party")
             kids.append(kid)
-            if not verify:
-                continue
             public_key = by_kid.get(KeyId(kid))
+            if not verify:  # the form alone: a party's signature is named, not checked
+                if public_key is not None:
+                    found.append((public_key, item[2]))
+                continue
             if public_key is None:
                 raise VerificationFailure(Code.LICENCE_SIGNATURE_INVALID, "a signature by a key that is not a party")
             if not ed25519.verify(public_key, item[2], _sig_structure(item[0], payload)):
