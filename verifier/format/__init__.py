@@ -145,6 +145,7 @@ from verifier.format._records import (
     check_record_lean,
     check_record_reference,
 )
+from verifier.format._text import MAX_TEXT, check_text
 from verifier.format._types import (
     AI_SOURCE_TYPES,
     CAPTURED_LAYERS,
@@ -154,14 +155,12 @@ from verifier.format._types import (
     INPUT_LAYERS,
     IPTC_TERMS,
     MAX_LIST,
-    MAX_TEXT,
     PRIVATE_FIELDS,
     RESERVED_TYPES,
     AssetField,
     EventType,
     Reference,
     Role,
-    check_text,
     default_source_type,
     input_assets,
     lineage_source_type,

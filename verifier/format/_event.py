@@ -27,7 +27,8 @@ from verifier.format._ids import (
     event_hash,
     key_id,
 )
-from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, MAX_TEXT, RESERVED_TYPES
+from verifier.format._text import MAX_TEXT
+from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, RESERVED_TYPES
 
 #: Largest envelope accepted (limit L2, spec/format.md §7).
 MAX_ENVELOPE_SIZE = 1 << 20

@@ -32,6 +32,7 @@ from verifier.format._ids import (
     KeyId,
     key_id,
 )
+from verifier.format._text import check_text
 
 CTYPE_LICENCE = "application/vnd.provenote.licence.v1+cbor"
 COSE_SIGN_TAG = 98
@@ -103,8 +104,6 @@ def _keys(name: str, value: Any) -> tuple[bytes, ...]:
 
 
 def _text(name: str, value: Any) -> str:
-    from verifier.format._types import check_text
-
     check_text(name, value)
     return str(value)
 

@@ -13,6 +13,15 @@ from typing import Any
 
 from verifier.format._codes import SchemaError
 from verifier.format._ids import DIGEST_SIZE
+from verifier.format._licence import (
+    MEDIA,
+    LicenceDocument,
+    check_country,
+    check_currency,
+    check_date,
+    check_decimal,
+)
+from verifier.format._text import MAX_TEXT, check_text
 
 #: The IPTC Digital Source Type terms the format accepts: the current (not retired) terms of the
 #: NewsCodes vocabulary http://cv.iptc.org/newscodes/digitalsourcetype/ (spec/event-types.md).
@@ -38,27 +47,10 @@ AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlg
 #: Layers that are recordings of a performance (IPTC digitalCapture); the rest digitalCreation.
 CAPTURED_LAYERS = frozenset({"vocals", "instrument"})
 
-MAX_TEXT = 65_536  # characters in any text field (limit L7)
 MAX_LIST = 4_096  # items in any list of a body (limit L8)
 
 
 Validator = Callable[[str, Any], None]
-
-
-def check_text(name: str, value: Any) -> None:
-    """A text field (L7): a non-empty string of at most :data:`MAX_TEXT` code points, each a
-    Unicode scalar value (no lone surrogates, which UTF-8 cannot carry).
-
-    Raises: SchemaError naming the field.
-    """
-    if type(value) is not str or not value or len(value) > MAX_TEXT:
-        raise SchemaError(f"{name} must be non-empty text of at most {MAX_TEXT} characters")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as e:
-            raise SchemaError(f"{name} is not valid Unicode text (a lone surrogate)") from e
-
 
 
 _U64_MAX = 2**64 - 1
@@ -269,41 +261,17 @@ _segments = _list_of(_segment)
 
 def _licence_document(name: str, value: Any) -> None:
     """V4: a licence document's form (spec/licensing.md §1); its signatures are V5.2."""
-    from verifier.format._licence import LicenceDocument
-
     if type(value) is not bytes:
         raise SchemaError(f"{name} must be the licence document's bytes")
     LicenceDocument.parse(value, verify=False)
 
 
 def _date(name: str, value: Any) -> None:
-    from verifier.format._licence import check_date
-
     check_date(name, value)
 
 
-def _decimal(name: str, value: Any) -> None:
-    from verifier.format._licence import check_decimal
-
-    check_decimal(name, value)
-
-
-def _currency(name: str, value: Any) -> None:
-    from verifier.format._licence import check_currency
-
-    check_currency(name, value)
-
-
-def _country(name: str, value: Any) -> None:
-    from verifier.format._licence import check_country
-
-    check_country(name, value)
-
-
-def _medium(name: str, value: Any) -> None:
-    from verifier.format._licence import MEDIA
-
-    _enum(MEDIA)(name, value)
+_decimal, _currency, _country = check_decimal, check_currency, check_country
+_medium = _enum(MEDIA)
 
 _P, _U, _C, _A = Role.PRODUCES, Role.USES, Role.CHOOSES, Role.ATTACHES
 _LICENCE_REFERENCE = Reference("licence", allowed=frozenset({"licence"}))
