@@ -96,6 +96,18 @@ def _signer(reply: TimeStampResponse) -> x509.Certificate | None:
     return next((c for c in certificates if c.issuer == issuer and c.serial_number == serial), None)
 
 
+def _tsa_name(signer: x509.Certificate | None, tst_name: object) -> str:
+    """The TSA's name for the report: the signing certificate's subject, else the TSTInfo's tsa
+    name, else "unknown TSA". Certificates are parsed lazily: a subject that cannot be read
+    (hostile bytes) falls back like an absent one."""
+    try:
+        if signer is not None:
+            return signer.subject.rfc4514_string()
+        return (_name_of(tst_name) if tst_name is not None else None) or "unknown TSA"
+    except ValueError:
+        return "unknown TSA (its name cannot be read)"
+
+
 def _has_timestamping_eku(certificate: x509.Certificate) -> bool:
     """RFC 3161 §2.3: an ExtendedKeyUsage extension, critical, with id-kp-timeStamping as its only purpose."""
     try:
@@ -170,10 +182,7 @@ def check_timestamp(response: bytes, message: bytes, nonce: int,
     if token_nonce != nonce:
         raise VerificationFailure(Code.TIMESTAMP_MISMATCH, f"timestamp nonce {token_nonce} is not the recorded {nonce}")
 
-    if signer is not None:
-        tsa = signer.subject.rfc4514_string()
-    else:
-        tsa = (_name_of(tst_name) if tst_name is not None else None) or "unknown TSA"
+    tsa = _tsa_name(signer, tst_name)
     if not roots:
         return TimestampCheck(gen_time, tsa, trusted=False, reason=NO_ROOTS, accuracy=accuracy)
     verifier = VerifierBuilder(roots=list(roots), nonce=nonce if nonce >= 0 else None).build()

@@ -115,3 +115,15 @@ def test_a_truncated_bundle_gets_one_verdict_for_any_jobs(tmp_path: Any) -> None
     one, two = (verify_bundle(cut, Policy(jobs=jobs)) for jobs in (1, 2))
     assert one.to_json() == two.to_json()
     assert [(f.code, f.event) for f in one.errors] == [("event.signature_invalid", 5), ("bundle.truncated", None)]
+
+
+def test_a_timestamp_whose_signer_certificate_has_an_unreadable_subject() -> None:
+    """Found by tests/fuzz/fuzz_bundle.py: a token whose embedded certificate's subject cannot be
+    parsed. The verifier reports it (here an untrusted timestamp of an unnamed TSA); it never
+    raises."""
+    from pathlib import Path
+
+    found = Path(__file__).parent / "fuzz_finds" / "timestamp-unreadable-subject.bundle"
+    report = verify_bundle(found)
+    assert report.readable and report.log is not None
+    assert [t.tsa for t in report.log.timestamps] == ["unknown TSA (its name cannot be read)"]
