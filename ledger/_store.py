@@ -361,6 +361,9 @@ class Ledger:
         head = Head.decode(bytes(raw_head))
         log = LogAppender(txn, self._db)
         batch = len(drafts) > 1
+        # A fresh 128-bit salt per private field, drawn once for the whole batch.
+        fresh = os.urandom(SALT_SIZE * sum(len(draft.private) for draft in drafts))
+        salt_at = 0
         for index, draft in enumerate(drafts):
             spec = EVENT_TYPES[draft.type]
             body = dict(draft.body)
@@ -372,10 +375,11 @@ class Ledger:
                 except LedgerError as e:
                     raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
             recorded = max(now_us(), head.time)  # time taken inside the transaction
-            fresh = os.urandom(SALT_SIZE * len(draft.private))  # a fresh 128-bit salt a field ...
-            disclosures = {name: encode_disclosure(draft.salts.get(name) or fresh[i * SALT_SIZE:(i + 1) * SALT_SIZE],
-                                                   name, value)  # ... unless the draft carries one
-                           for i, (name, value) in enumerate(draft.private.items())}
+            disclosures: dict[str, bytes] = {}
+            for name, value in draft.private.items():  # a fresh salt unless the draft carries one
+                disclosures[name] = encode_disclosure(draft.salts.get(name) or fresh[salt_at:salt_at + SALT_SIZE],
+                                                      name, value)
+                salt_at += SALT_SIZE
             commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
             if draft.type == "licence":
                 _check_licence(body, commitments, head.seq + 1, _where(index, batch))

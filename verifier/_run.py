@@ -259,47 +259,55 @@ class _Run:
     def _consume(self, results: list[EventSummary | Finding]) -> None:
         chain = self.chain
         assert chain is not None
+        add_hash, add_time, summarise, chain_add = self.hashes.append, self.times.append, self._summarise, chain.add
         for result in results:
             position = self.events_seen
-            self.events_seen += 1
-            if self.events_seen > MAX_EVENTS:
+            self.events_seen = position + 1
+            if position >= MAX_EVENTS:
                 raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many events")
-            if isinstance(result, Finding):
+            if type(result) is Finding:
                 if result.code.fatal or result.hash is None:  # framing inside an event record (V1.5)
                     self.fatal_event = True
                     raise MalformedBundle(result.code if result.code.fatal else Code.BUNDLE_MALFORMED,
                                           result.message, event=position)
                 self.invalid_events += 1
-                self.hashes.append(result.hash)
-                self.times.append(None)
+                add_hash(result.hash)
+                add_time(None)
                 self.error(result.code, result.message, result.event if result.event is not None else position)
                 chain.skip(result.hash)  # V6.10: go on from this event's own hash
                 continue
-            self.hashes.append(result.hash)
-            self.times.append(result.time)
-            for defect in chain.add(result.hash, result):  # V6.1–V6.7
+            assert type(result) is EventSummary
+            add_hash(result.hash)
+            add_time(result.time)
+            defects = chain_add(result.hash, result)  # V6.1–V6.7
+            for defect in defects:
                 self.error(defect.code, defect.message, defect.event)
-            self._summarise(result)
+            summarise(result)
 
     def _summarise(self, result: EventSummary) -> None:
-        self.signer_counts[result.signer] = self.signer_counts.get(result.signer, 0) + 1
-        if result.seq == 0 and result.type == "work.created":
+        signer = result.signer
+        counts = self.signer_counts
+        counts[signer] = counts.get(signer, 0) + 1
+        time, type_name = result.time, result.type
+        if result.seq == 0 and type_name == "work.created":
             self.title = result.body.get("title")
         if self.first_time is None:
-            self.first_time = result.time
-        self.last_time = result.time
-        for name in result.private_fields:
-            bucket = self.disclosed if name in result.disclosed else self.withheld
-            bucket[name] = bucket.get(name, 0) + 1
-        for name, value in result.disclosed.items():
-            if len(self.disclosures) < DISCLOSURE_CAP:
-                self.disclosures.append({"event": result.seq, "hash": result.hash.hex(), "field": name,
-                                         "value": value})
+            self.first_time = time
+        self.last_time = time
+        if result.private_fields:
+            disclosed = result.disclosed
+            for name in result.private_fields:
+                bucket = self.disclosed if name in disclosed else self.withheld
+                bucket[name] = bucket.get(name, 0) + 1
+            for name, value in disclosed.items():
+                if len(self.disclosures) < DISCLOSURE_CAP:
+                    self.disclosures.append({"event": result.seq, "hash": result.hash.hex(), "field": name,
+                                             "value": value})
         if len(self.timeline) < TIMELINE_CAP:
-            self.timeline.append((result.seq, result.time, result.type))
-        if result.type != "note":
+            self.timeline.append((result.seq, time, type_name))
+        if type_name != "note":
             self.kept.append(result)
-            for asset in referenced_assets(result.type, result.body):
+            for asset in referenced_assets(type_name, result.body):
                 self.referenced.setdefault(asset["sha256"], asset)
 
     # -- V8: assets ---------------------------------------------------------------------------

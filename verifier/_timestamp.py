@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-
 from verifier._files import read_regular_file
 from verifier.format import Code, UsageError, VerificationFailure
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # cryptography.x509 is imported where a token or a root is read: start-up stays light
+    from cryptography import x509
     from rfc3161_client import TimeStampResponse
 
 _SHA256_OID = "2.16.840.1.101.3.4.2.1"
@@ -52,6 +51,8 @@ def load_tsa_roots(paths: Sequence[Path]) -> list[x509.Certificate]:
     Raises: UsageError (one line naming the file): missing, not a regular file, unreadable,
         larger than 1 MiB, or holding no certificate.
     """
+    from cryptography import x509
+
     roots: list[x509.Certificate] = []
     for path in paths:
         data = read_regular_file(Path(path), limit=_MAX_ROOT_FILE, what="TSA root")
@@ -79,6 +80,8 @@ def _micros(moment: dt.datetime) -> int:
 
 
 def _name_of(general_name: object) -> str | None:
+    from cryptography import x509
+
     value = getattr(general_name, "value", None)
     if isinstance(value, x509.Name):
         return value.rfc4514_string()
@@ -88,6 +91,8 @@ def _name_of(general_name: object) -> str | None:
 def _signer(reply: TimeStampResponse) -> x509.Certificate | None:
     """The embedded certificate named by the single SignerInfo, if there is exactly one of each.
     Raises ValueError for an embedded certificate that cannot be read."""
+    from cryptography import x509
+
     certificates = [x509.load_der_x509_certificate(raw) for raw in reply.signed_data.certificates]
     signer_infos = list(reply.signed_data.signer_infos)
     if len(signer_infos) != 1:
@@ -110,6 +115,8 @@ def _tsa_name(signer: x509.Certificate | None, tst_name: object) -> str:
 
 def _has_timestamping_eku(certificate: x509.Certificate) -> bool:
     """RFC 3161 §2.3: an ExtendedKeyUsage extension, critical, with id-kp-timeStamping as its only purpose."""
+    from cryptography import x509
+
     try:
         eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:

@@ -176,6 +176,8 @@ def _map_key_order(key: Any) -> Any:
 def _ordered(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
+        if not value:
+            return {}
         keys = list(value)
         if len(keys) > 1:
             if all(type(key) is str and key.isascii() for key in keys):

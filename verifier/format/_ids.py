@@ -44,9 +44,14 @@ CTYPE_TRAILER = "application/vnd.provenote.bundle-trailer.v1+cbor"
 CTYPE_BAG_SEAL = "application/vnd.provenote.bag-seal.v1+cbor"  # the evidence package's seal (spec/package.md)
 
 
-def event_hash(envelope: bytes) -> EventHash:
+def event_hash(envelope: bytes | memoryview) -> EventHash:
     """Hash of an event: SHA-256 over the prefix and the whole envelope, signature included."""
-    return EventHash(hashlib.sha256(EVENT_HASH_PREFIX + envelope).digest())
+    hasher = _EVENT_HASHER.copy()
+    hasher.update(envelope)
+    return EventHash(hasher.digest())
+
+
+_EVENT_HASHER = hashlib.sha256(EVENT_HASH_PREFIX)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,7 +13,6 @@ tests/test_records.py compares the two on valid and mutated records.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,7 +44,6 @@ from verifier.format._event import (
 )
 from verifier.format._ids import (
     CTYPE_EVENT,
-    EVENT_HASH_PREFIX,
     FORMAT_VERSION,
     EventHash,
     WorkId,
@@ -205,7 +203,6 @@ _UNFORESEEN = (ValueError, TypeError, KeyError, IndexError, AttributeError, Recu
 # -- the lean path ----------------------------------------------------------------------------
 
 _SIG1_START = b"\x84\x6aSignature1"
-_EVENT_HASHER = hashlib.sha256(EVENT_HASH_PREFIX)
 _EMPTY_AAD = b"\x40"
 _LEAN_DECLINES = (IndexError, ValueError, TypeError, OverflowError, RecursionError, CodedError,
                   SchemaError, cbor2.CBORDecodeError)
@@ -318,14 +315,12 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes] | None:
     # V7: disclosures.
     rest = content[end:]
     disclosed = {} if rest == b"\x80" else _check_disclosures(commitments, seq, _decode_disclosures(rest))
-    hasher = _EVENT_HASHER.copy()
-    hasher.update(memoryview(content)[start:end])
-    event_hash = EventHash(hasher.digest())
+    digest = event_hash(memoryview(content)[start:end])
     # The signature, then the Sig_structure from the bytes received (the heads are already in
     # shortest form): one string, as libsodium takes them.
     signed_message = b"".join((content[payload_end + 2:end], _SIG1_START, content[protected_start - 2:protected_end],
                                _EMPTY_AAD, content[protected_end + 1:payload_end]))
-    summary = EventSummary(event_hash, seq, type_name, work, prev, time, occurred, signer, body,
+    summary = EventSummary(digest, seq, type_name, work, prev, time, occurred, signer, body,
                            tuple(commitments), disclosed)
     return summary, signer, signed_message
 
