@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, UsageRow
+from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, ScreeningReport, UsageRow
 from verifier.format import (
     PUBLIC_KEY_SIZE,
     SIG_COSIGNATURE_V1,
@@ -45,6 +45,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("V11", "Merkle log: checkpoints, inclusion, consistency, known checkpoints"),
     ("V12", "time and witnesses: RFC 3161 timestamps, cosignatures, quorum"),
     ("V13", "licence coverage: signatures, usage, payments, AI output licences (findings)"),
+    ("V14", "pre-release screening: matches against licences-in, releases screened (findings)"),
 )
 
 #: Errors that leave a bundle *valid* (intact and signed) but fail the run: trust the auditor asked for.
@@ -253,6 +254,7 @@ class Report:
     policy: Policy = field(default_factory=Policy)
     log: LogReport | None = None
     licensing: LicensingReport | None = None  # only for a valid bundle (V13)
+    screening: ScreeningReport | None = None  # only for a valid bundle (V14)
 
     def __post_init__(self) -> None:
         if self.valid and (not self.readable or self.errors_not_listed
@@ -319,4 +321,5 @@ class Report:
             "human_involvement": self.human_involvement.to_json() if self.human_involvement else None,
             "log": self.log.to_json() if self.log else None,
             "licensing": self.licensing.to_json() if self.licensing else None,
+            "screening": self.screening.to_json() if self.screening else None,
         }

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from verifier._files import scan_by_hash
 from verifier._log import LogCheck
 from verifier._report import TRUST_CODES, LicensingReport, LogReport, Policy, Report, SignerReport
-from verifier.analysis import analyse, analyse_licensing
+from verifier.analysis import analyse, analyse_licensing, analyse_screening
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
     DIGEST_SIZE,
@@ -422,6 +422,7 @@ class _Run:
         valid = readable and all(f.code in TRUST_CODES for f in errors) and self.errors_not_listed == 0
         profile = None
         licensing = None
+        screening = None
         warnings = list(self.warnings)
         if valid:  # a profile of a tampered chain would mean nothing
             names = {card.public_key: card.name for card in self.keys.values()}
@@ -430,6 +431,8 @@ class _Run:
             warnings += coverage.findings
             licensing = LicensingReport(coverage.today, coverage.release, coverage.licences, coverage.usages,
                                         coverage.generations, coverage.findings)
+            screening = analyse_screening(self.kept)  # V14 (findings)
+            warnings += screening.findings
         trusted: bool | None = None
         if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
             trusted = bool(signers) and all(s.trusted for s in signers) and (exporter is None or bool(exporter.trusted))
@@ -450,7 +453,7 @@ class _Run:
             disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
             assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
             kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report,
-            licensing=licensing)
+            licensing=licensing, screening=screening)
 
     def _anchored(self) -> dict[bytes, int]:
         """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""

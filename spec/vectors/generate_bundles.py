@@ -423,6 +423,13 @@ def licensing_story() -> list[Spec]:
 
 BELL_PAYMENT = 12  # index of the bell licence's payment in licensing_story()
 
+#: The reference catalogue of the screening vectors (spec/screening.md §4): its identity is over
+#: the method and the sorted hashes of three tracks (a6, a8, a9).
+SCREENING_CATALOGUE = {
+    "identity": hashlib.sha256(b"provenote-catalogue/1\x00provenote-fp/1\x00"
+                               + b"".join(sorted(A[n]["sha256"] for n in (6, 8, 9)))).digest(),
+    "name": "studio references", "tracks": 3, "duration_ms": 180_000}
+
 
 def _flip_last(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
@@ -989,6 +996,33 @@ def vectors() -> list[Vector]:
     add("generation-no-output-licence-other-model", "the generation (cue-gen) names an output licence for "
         "another model (cue-gen-xl)", assemble(sign_chain(at(lic, AI_LICENCE, body={
             "document": ai_licence(model="cue-gen-xl")}))), warnings=("generation.no_output_licence",))
+
+    # V14 pre-release screening (spec/screening.md §5): a finding (exit 0), or a body the schema refuses.
+    def screened(*matches: dict[str, Any], **changes: Any) -> list[Spec]:
+        body = {"asset": A[7], "catalogue": SCREENING_CATALOGUE, "method": "provenote-fp/1", "min_ms": 5_000,
+                "matches": list(matches)}
+        body.update(changes)
+        return [*lic, Spec("screening", BOB, body)]
+
+    bell_match = {"reference": A[6]["sha256"], "name": "a6.wav", "query": [41_200, 52_800],
+                  "in_reference": [0, 11_600], "score": 87}
+    other_match = {"reference": A[8]["sha256"], "name": "a8.wav", "query": [12_000, 19_500],
+                   "in_reference": [30_000, 37_500], "score": 41}
+    add("valid-screening", "the licensing story, then a screening of the released cue against a catalogue of "
+        "three tracks: it matches the bell sample (a6.wav) at 41.2–52.8 s, which the bell licence taken in names "
+        "by its hash. No finding", assemble(sign_chain(screened(bell_match))))
+    add("valid-screening-no-match", "a screening of the released cue that found nothing",
+        assemble(sign_chain(screened())))
+    add("screening-unlicensed-match", "the screening also matches a8.wav at 12.0–19.5 s, a track no licence "
+        "taken in names", assemble(sign_chain(screened(bell_match, other_match))),
+        warnings=("screening.unlicensed_match",))
+    add("screening-match-shorter-than-min", "a match of 4.0 s in a screening that reports matches of at least "
+        "5.0 s (min_ms 5000)", assemble(sign_chain(screened({**other_match, "query": [12_000, 16_000]}))),
+        ("event.schema_invalid",))
+    add("screening-empty-catalogue", "a screening against a catalogue of no track",
+        assemble(sign_chain(screened(catalogue={**SCREENING_CATALOGUE, "tracks": 0}))), ("event.schema_invalid",))
+    add("screening-match-extra-key", "a match with a key the format does not define (a float score)",
+        assemble(sign_chain(screened({**bell_match, "confidence": 0.93}))), ("event.schema_invalid",))
     return out
 
 

@@ -449,7 +449,8 @@ def test_the_text_report_sums_up_in_a_few_lines() -> None:
     assert tail == ["licence 3 recorded (2 taken in, 1 granted out); judged as of 2025-11-21, the chain's last "
                     "recorded date", "usage   1 of 1 covered by the licence they name",
                     "AI use  1 of 1 generations in the released music have an output licence",
-                    "licensing findings: 0"]
+                    "licensing findings: 0",
+                    "screen  release #8 (a7.wav): not screened before release"]  # V14.3, said plainly
     notes = render_text(verify_bundle(BUNDLES / "valid-notes.bundle"))
     assert "licence none recorded" in notes
 

@@ -4,7 +4,8 @@ need not reproduce the human-involvement method (the licence coverage rules, V13
 spec/licensing.md §3).
 
 Today: the degree of human involvement, method ``provenote-hi/1`` (spec/human-involvement.md),
-and licence coverage (spec/licensing.md §3, verification.md V13).
+licence coverage (spec/licensing.md §3, verification.md V13) and pre-release screening
+(spec/screening.md §5, verification.md V14).
 """
 
 from verifier.analysis._involvement import CATEGORIES, METHOD, RED_FLAGS, Profile, analyse, subtract, union
@@ -21,9 +22,17 @@ from verifier.analysis._licensing import (
     day_of,
     released_lineage,
 )
+from verifier.analysis._screening import (
+    MatchRow,
+    ReleaseScreening,
+    ScreeningReport,
+    ScreeningRow,
+    analyse_screening,
+)
 
 __all__ = [
     "CATEGORIES", "GENERATION_REASONS", "METHOD", "RED_FLAGS", "USAGE_REASONS", "Coverage", "GenerationRow",
-    "LicenceRow", "Party", "Payment", "Profile", "UsageRow", "analyse", "analyse_licensing", "day_of",
-    "released_lineage", "subtract", "union",
+    "LicenceRow", "MatchRow", "Party", "Payment", "Profile", "ReleaseScreening", "ScreeningReport", "ScreeningRow",
+    "UsageRow", "analyse", "analyse_licensing", "analyse_screening", "day_of", "released_lineage", "subtract",
+    "union",
 ]

@@ -118,6 +118,8 @@ class Code(enum.StrEnum):
     PAYMENT_MISSING = ("payment.missing", 0, "V13")
     PAYMENT_SHORT = ("payment.short", 0, "V13")
     GENERATION_NO_OUTPUT_LICENCE = ("generation.no_output_licence", 0, "V13")
+    # V14 pre-release screening (spec/screening.md): a finding, never a change to the verdict
+    SCREENING_UNLICENSED_MATCH = ("screening.unlicensed_match", 0, "V14")
     # provenote check (the ledger), not the bundle verifier
     CHAIN_HEAD_MISMATCH = ("chain.head_mismatch", 1, "check")
     # the codec on its own (the vectors of spec/vectors/events.json)

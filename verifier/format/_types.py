@@ -271,6 +271,35 @@ def _date(name: str, value: Any) -> None:
 
 
 _decimal, _currency, _country = check_decimal, check_currency, check_country
+
+
+def _fields(required: Mapping[str, Validator]) -> Validator:
+    """A map with exactly the keys of ``required``, each checked by its validator."""
+    def check(name: str, value: Any) -> None:
+        if type(value) is not dict or set(value) != set(required):
+            raise SchemaError(f"{name} must be a map of exactly {', '.join(sorted(required))}")
+        for key, validator in required.items():
+            validator(f"{name}.{key}", value[key])
+
+    return check
+
+
+#: spec/screening.md §5: what a screening was made against, and one match it found.
+_catalogue = _fields({"identity": _digest, "name": check_text, "tracks": _uint, "duration_ms": _uint})
+_match = _fields({"reference": _digest, "name": check_text, "query": _segment, "in_reference": _segment,
+                  "score": _uint})
+
+
+def _screening_check(body: Mapping[str, Any]) -> None:
+    if body["catalogue"]["tracks"] == 0:
+        raise SchemaError("a screening is made against a catalogue of at least one track")
+    if body["min_ms"] == 0:
+        raise SchemaError("min_ms must be above 0")
+    for index, match in enumerate(body["matches"]):
+        for side in ("query", "in_reference"):
+            start, end = match[side]
+            if end - start < body["min_ms"]:
+                raise SchemaError(f"matches[{index}].{side} is shorter than min_ms")
 _medium = _enum(MEDIA)
 
 _P, _U, _C, _A = Role.PRODUCES, Role.USES, Role.CHOOSES, Role.ATTACHES
@@ -348,6 +377,10 @@ EVENT_TYPES: dict[str, EventType] = {
                             "media": _medium, "date": _date},
                   {"licence": _digest, "episode": _uint, "asset": _asset},
                   assets=(AssetField("asset", _U, False),), references=(_LICENCE_REFERENCE,)),
+        # spec/screening.md §5: a pre-release screening against a reference catalogue (ADR 0011)
+        EventType("screening", {"asset": _asset, "catalogue": _catalogue, "method": check_text, "min_ms": _uint,
+                                "matches": _list_of(_match)},
+                  extra_check=_screening_check, assets=(AssetField("asset", _U, False),)),
     )
 }
 

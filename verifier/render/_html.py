@@ -23,6 +23,7 @@ from verifier.render._i18n import (
     MEDIA_NAMES,
     PROVES,
     REASON_TEXT,
+    SCREENING,
     TEXT,
 )
 
@@ -156,6 +157,8 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
                     f'<ul>{flags or "<li>" + escape(t["none"]) + "</li>"}</ul></section>')
     if report.licensing is not None:
         html.append(_licensing(report, lang))
+    if report.screening is not None:
+        html.append(_screening(report, lang))
     if report.readable:
         html.append(_when(report, t))
     html.append(_signers(report, t))
@@ -327,6 +330,58 @@ def _licensing_findings(findings: tuple[Finding, ...], lang: str, t: dict[str, s
                    f"<td>{escape(FINDING_TEXT[lang][f.code.value])}</td></tr>" for f in findings)
     return (f'<h3>{escape(t["findings"])}</h3><table><tr><th>{escape(yes_no["code"])}</th>'
             f'<th>{escape(yes_no["event"])}</th><th>{escape(t["finding"])}</th></tr>{rows}</table>')
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:.1f}"
+
+
+def _screening(report: Report, lang: str) -> str:
+    """Verification.md V14: each screening (when, what, against which catalogue, by which method)
+    and its matches with their licence cover, and whether each release was screened before it.
+    Every string from the bundle is escaped."""
+    screening = report.screening
+    assert screening is not None
+    t = SCREENING[lang]
+    summary = t["summary"].format(
+        screenings=len(screening.screenings), matches=sum(len(r.matches) for r in screening.screenings),
+        unlicensed=screening.unlicensed_matches, releases=len(screening.releases),
+        unscreened=sum(not r.screened for r in screening.releases))
+    parts = [f'<section id="screening"><h2>{escape(t["title"])}</h2><p>{escape(summary)}</p>']
+    if not screening.screenings:
+        parts.append(f'<p>{escape(t["none"])}</p>')
+    for row in screening.screenings:
+        facts = [_row(t["when"], escape(format_time(row.time))),
+                 _row(t["asset"], f"{escape(row.asset_name or '')} <code>{row.asset.hex()}</code>"),
+                 _row(t["catalogue"], f"{escape(row.catalogue)} · {row.tracks} {escape(t['tracks'])} · "
+                                      f"{escape(t['identity'])} <code>{row.catalogue_identity.hex()}</code>"),
+                 _row(t["method"], f"<code>{escape(row.method)}</code>"),
+                 _row(t["min"], f"{_seconds(row.min_ms)} {escape(t['seconds'])}")]
+        parts.append(f'<h3>{escape(t["screening"])} #{row.seq}</h3><table class="facts">{"".join(facts)}</table>')
+        if not row.matches:
+            parts.append(f'<p>{escape(t["no_match"])}</p>')
+            continue
+        head = "".join(f"<th>{escape(label)}</th>" for label in (
+            t["reference"], t["in_file"], t["in_reference"], t["duration"], t["score"], t["licence"]))
+        body = "".join(
+            f'<tr class="{"present" if m.covered else "absent"}"><td>{escape(m.name)} '
+            f"<code>{m.reference.hex()[:16]}</code></td>"
+            f"<td>{_seconds(m.query[0])}–{_seconds(m.query[1])} {escape(t['seconds'])}</td>"
+            f"<td>{_seconds(m.in_reference[0])}–{_seconds(m.in_reference[1])} {escape(t['seconds'])}</td>"
+            f"<td>{_seconds(m.query[1] - m.query[0])} {escape(t['seconds'])}</td><td>{m.score}</td>"
+            f"<td>{escape(', '.join(f'#{seq}' for seq in m.licences) if m.covered else t['none_names'])}</td></tr>"
+            for m in row.matches)
+        parts.append(f"<table><tr>{head}</tr>{body}</table>")
+    if screening.releases:
+        items = "".join(
+            f'<li class="{"present" if r.screened else "absent"}">{escape(t["release"])} #{r.seq} — '
+            f"{escape(r.asset_name or r.asset.hex()[:16])}: "
+            + escape(t["screened"].format(seqs=", ".join(f"#{s}" for s in r.screenings)) if r.screened
+                     else t["not_screened"]) + "</li>"
+            for r in screening.releases)
+        parts.append(f'<h3>{escape(t["releases"])}</h3><ul>{items}</ul>')
+    parts.append(f'<p class="note">{escape(t["note"])}</p></section>')
+    return "".join(parts)
 
 
 def _row(label: str, value: str) -> str:

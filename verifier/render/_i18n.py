@@ -262,10 +262,48 @@ FINDING_TEXT = {
            "payment.missing": "a licence that costs money has no payment",
            "payment.short": "the payments are less than the fee",
            "generation.no_output_licence": "an AI generation in the released music has no licence for using its "
-                                           "output commercially"},
+                                           "output commercially",
+           "screening.unlicensed_match": "a screening matched a reference track that no licence taken in names"},
     "zh": {"licence.unsigned_party": "授权的一方当事人尚未签署", "licence.expired": "授权期限已届满",
            "usage.unlicensed": "对音乐的使用未指明任何授权", "usage.outside_territory": "在授权未覆盖的国家或地区使用",
            "usage.outside_media": "以授权未覆盖的方式使用", "usage.outside_term": "在授权开始之前或结束之后使用",
            "payment.missing": "需付费的授权没有任何付款记录", "payment.short": "付款合计少于约定费用",
-           "generation.no_output_licence": "发布作品中的 AI 生成内容没有商业使用其输出的授权"},
+           "generation.no_output_licence": "发布作品中的 AI 生成内容没有商业使用其输出的授权",
+           "screening.unlicensed_match": "筛查匹配到的参考曲目没有任何获得的授权指明"},
+}
+
+#: The pre-release screening section (spec/screening.md §5, verification.md V14).
+SCREENING = {
+    "en": {
+        "title": "Pre-release screening",
+        "summary": "{screenings} screening(s) by audio fingerprint; {matches} match(es), {unlicensed} with no "
+                   "licence taken in that names the track; {unscreened} of {releases} release(s) not screened "
+                   "before release.",
+        "none": "The chain records no screening against a reference catalogue.",
+        "screening": "Screening", "when": "Recorded", "asset": "Screened file", "catalogue": "Catalogue",
+        "tracks": "tracks", "identity": "identity", "method": "Method", "min": "Shortest match reported",
+        "seconds": "s", "no_match": "No passage of a catalogue track was found in the file.",
+        "reference": "Reference track", "in_file": "In the screened file", "in_reference": "In the reference",
+        "duration": "Length", "score": "Score", "licence": "Licence taken in", "none_names": "none names this track",
+        "releases": "Releases", "release": "Release", "screened": "screened before release (screening {seqs})",
+        "not_screened": "not screened before release",
+        "note": "A match is evidence to look at, not a verdict: the same passage can be licensed, "
+                "public-domain or a coincidence of a common sound. The screening is what the signer recorded; "
+                "anyone holding the catalogue can run it again (its identity names exactly which tracks).",
+    },
+    "zh": {
+        "title": "发布前筛查",
+        "summary": "音频指纹筛查 {screenings} 次；匹配 {matches} 处，其中 {unlicensed} 处没有任何获得的授权指明该曲目；"
+                   "{releases} 次发布中有 {unscreened} 次发布前未经筛查。",
+        "none": "链中没有针对参考曲库的筛查记录。",
+        "screening": "筛查", "when": "记录时间", "asset": "被筛查的文件", "catalogue": "参考曲库",
+        "tracks": "首曲目", "identity": "标识", "method": "方法", "min": "报告的最短匹配",
+        "seconds": "秒", "no_match": "文件中未发现任何曲库曲目的片段。",
+        "reference": "参考曲目", "in_file": "在被筛查文件中", "in_reference": "在参考曲目中",
+        "duration": "时长", "score": "得分", "licence": "获得的授权", "none_names": "没有授权指明该曲目",
+        "releases": "发布", "release": "发布", "screened": "发布前已筛查（筛查 {seqs}）",
+        "not_screened": "发布前未经筛查",
+        "note": "匹配是需要查看的证据，而不是结论：同一片段可能已获授权、属于公有领域，或只是常见声音的巧合。"
+                "筛查记录的是签署者当时所做的检查；持有该曲库的任何人都可以重新运行（其标识准确指明了哪些曲目）。",
+    },
 }

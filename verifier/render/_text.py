@@ -84,6 +84,32 @@ def _lines(report: Report) -> list[str]:
             lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
         lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
     lines += _licensing_lines(report)
+    lines += _screening_lines(report)
+    return lines
+
+
+def _screening_lines(report: Report) -> list[str]:
+    """Pre-release screening (verification.md V14) in a few lines; its findings are the warnings above."""
+    screening = report.screening
+    if screening is None:
+        return []
+    lines = []
+    for row in screening.screenings:
+        what = row.asset_name or row.asset.hex()[:16]
+        lines.append(f"screen  {format_time(row.time)}: {what} against {row.catalogue} ({row.tracks} tracks, "
+                     f"{row.catalogue_identity.hex()[:16]}), {row.method}: "
+                     + (f"{len(row.matches)} match{'es' if len(row.matches) != 1 else ''}" if row.matches
+                        else "no match"))
+        for match in row.matches:
+            (q0, q1), (r0, r1) = match.query, match.in_reference
+            licences = ", ".join(f"#{seq}" for seq in match.licences)
+            lines.append(f"match   {match.name} at {q0 / 1000:.1f}–{q1 / 1000:.1f} s (its {r0 / 1000:.1f}–"
+                         f"{r1 / 1000:.1f} s), score {match.score}: "
+                         + (f"licensed in by {licences}" if match.covered else "NO licence-in names this track"))
+    for release in screening.releases:
+        if not release.screened:
+            lines.append(f"screen  release #{release.seq} "
+                         f"({release.asset_name or release.asset.hex()[:16]}): not screened before release")
     return lines
 
 
