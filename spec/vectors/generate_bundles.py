@@ -1023,7 +1023,49 @@ def vectors() -> list[Vector]:
         assemble(sign_chain(screened(catalogue={**SCREENING_CATALOGUE, "tracks": 0}))), ("event.schema_invalid",))
     add("screening-match-extra-key", "a match with a key the format does not define (a float score)",
         assemble(sign_chain(screened({**bell_match, "confidence": 0.93}))), ("event.schema_invalid",))
+
+    # AI labels (spec/labels.md): written from the record. The released cue (a7.wav) is Partly AI.
+    add("valid-labels", "the licensing story, then four labels of the released cue, each derived from its "
+        "release (#8) and stating ContainsAI Partly, as the chain shows: the AIGC implicit label (its JSON, Label "
+        "\"1\"), the audible label at 0–1.2 s, a C2PA manifest and a DDEX fragment. No finding; no unlabelled_ai",
+        assemble(sign_chain([*lic, *(Spec("label", BOB, body, body_ref={"release": RELEASE})
+                                     for body in label_bodies())])))
+    add("label-understates-ai", "a DDEX label says ContainsAI None for a release the chain shows as Partly: "
+        "the bundle is valid; the analysis raises the red flag label.understates_ai",
+        assemble(sign_chain([*lic, Spec("label", BOB, {**label_bodies()[3], "contains_ai": "None"},
+                                        body_ref={"release": RELEASE})])))
+    add("label-aigc-without-text", "an aigc-implicit label that does not carry its JSON text",
+        assemble(sign_chain([*lic, Spec("label", BOB, {k: v for k, v in label_bodies()[0].items() if k != "text"},
+                                        body_ref={"release": RELEASE})])), ("event.schema_invalid",))
+    add("label-names-no-release", "a label whose release field names a licence event, not a release",
+        assemble(sign_chain([*lic, Spec("label", BOB, label_bodies()[3], body_ref={"release": BELL_LICENCE})])),
+        ("chain.reference_invalid",))
     return out
+
+
+RELEASE = 8  # index of the release in licensing_story()
+AIGC_JSON = ('{"AIGC":{"Label":"1","ContentProducer":"vector-studio","ProduceID":"a7-0001",'
+             '"ReservedCode1":"","ContentPropagator":"","PropagateID":"","ReservedCode2":""}}')
+
+
+def label_bodies() -> list[dict[str, Any]]:
+    """The bodies of four labels of the licensing story's released cue (a7.wav), each kind once
+    (spec/labels.md §2): implicit, audible, C2PA, DDEX."""
+    def written(n: int, name: str, media_type: str = "audio/wav") -> dict[str, Any]:
+        data = f"vector-labelled-{n}".encode()
+        return {"sha256": hashlib.sha256(data).digest(), "size": len(data), "media_type": media_type, "name": name}
+
+    common = {"input": A[7], "method": "provenote-hi/1", "contains_ai": "Partly"}
+    return [
+        {**common, "kind": "aigc-implicit", "output": written(2, "a7-labelled.wav"),
+         "label_sha256": hashlib.sha256(AIGC_JSON.encode()).digest(), "text": AIGC_JSON},
+        {**common, "kind": "aigc-audible", "output": written(1, "a7-audible.wav"),
+         "label_sha256": hashlib.sha256(b"vector-audible-label").digest(), "positions": [[0, 1_200]]},
+        {**common, "kind": "c2pa", "output": written(3, "a7-c2pa.wav"),
+         "label_sha256": hashlib.sha256(b"vector-c2pa-manifest-store").digest()},
+        {**common, "kind": "ddex", "output": written(4, "a7-sound-recording.xml", "application/xml"),
+         "label_sha256": hashlib.sha256(b"vector-ddex-fragment").digest()},
+    ]
 
 
 def _swap_kid(envelope: bytes, other: TestKey) -> bytes:

@@ -7,11 +7,12 @@ readouts. A profile, not a legal verdict.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from verifier.format import input_assets, makes_ai_material, output_assets
+from verifier.format import CONTAINS_AI, input_assets, makes_ai_material, output_assets
 
 METHOD = "provenote-hi/1"
 RETROSPECTIVE_US = 24 * 3600 * 1_000_000  # occurred more than 24 h before recorded: grade C
@@ -23,7 +24,7 @@ CATEGORIES = (
     "labelling_and_disclosure", "licensing", "outside_corroboration",
 )
 RED_FLAGS = ("prompt_only", "selection_only", "ai_output_missing", "lineage.gap", "edit.extent_undeclared",
-             "retrospective", "unlabelled_ai")
+             "retrospective", "unlabelled_ai", "label.understates_ai")
 _AI_TYPES = frozenset({"generation", "parameter-edit"})
 _ARRANGING_KINDS = frozenset({"arrangement", "structure", "mixing"})
 _GRADE_ORDER = {"C": 0, "B": 1, "A": 2}
@@ -110,6 +111,7 @@ class Profile:
     red_flags: list[str]
     readouts: dict[str, Any]
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[dict[str, Any]] = field(default_factory=list)  # spec/labels.md §3: each label and its check
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +119,7 @@ class Profile:
             "intervals_ms": {k: [list(i) for i in v] for k, v in self.intervals.items()},
             "released": self.released, "duration_ms": self.duration_ms, "stem_seconds": self.stem_seconds,
             "red_flags": self.red_flags, "readouts": self.readouts, "evidence": self.evidence,
+            "labels": self.labels,
         }
 
 
@@ -205,6 +208,50 @@ class _Analysis:
 
     def edit_touches_ai(self, event: Event) -> bool:
         return any(self.reaches_ai(a["sha256"]) for a in event.body.get("inputs", []))
+
+    def contains_ai(self, release: Event) -> str:
+        """The DDEX ContainsAI class of a release's asset (spec §5): None when its lineage reaches
+        no AI material; else Partly when people authored or modified part of its timeline (or,
+        without a duration, when a human edit or input is in its lineage), All otherwise."""
+        asset = release.body["asset"]["sha256"]
+        if not self.reaches_ai(asset):
+            return "None"
+        lineage, _gaps = self.lineage(asset)
+        length, intervals = self.shares(release, lineage)
+        if length:
+            human = total(intervals["human_authored"]) + total(intervals["human_modified"])
+        else:
+            human = sum(1 for e in lineage if e.type == "human-input" or (e.type == "human-edit"))
+        return "Partly" if human else "All"
+
+    def label_rows(self) -> list[dict[str, Any]]:
+        """Each label event checked against the class of the release it names (spec/labels.md §3):
+        a label that states less AI than the chain shows understates it."""
+        rows = []
+        for event in self.events:
+            if event.type != "label":
+                continue
+            body = event.body
+            release = self.by_hash.get(body["release"])  # V6.6: an earlier release of the work
+            chain_class = self.contains_ai(release) if release is not None else None
+            reasons = []
+            stated = body["contains_ai"]
+            if chain_class is not None and CONTAINS_AI.index(stated) < CONTAINS_AI.index(chain_class):
+                reasons.append(f"it says ContainsAI {stated}; the chain shows {chain_class}")
+            if body["kind"] == "aigc-implicit" and chain_class not in (None, "None"):
+                label_value = _aigc_label_value(body["text"])
+                if label_value != "1":
+                    reasons.append("its AIGC Label is " + (f'"{label_value}"' if label_value is not None
+                                                           else "unreadable") + ', not "1" (AI-generated)')
+            rows.append({"event": event.seq, "kind": body["kind"], "release": release.seq if release else None,
+                         "input": body["input"].get("name") or body["input"]["sha256"].hex()[:16],
+                         "input_sha256": body["input"]["sha256"].hex(),
+                         "output": body["output"].get("name") or body["output"]["sha256"].hex()[:16],
+                         "output_sha256": body["output"]["sha256"].hex(),
+                         "contains_ai": stated, "chain_contains_ai": chain_class, "method": body["method"],
+                         "positions_ms": [list(p) for p in body.get("positions", [])],
+                         "agrees": not reasons, "reasons": reasons})
+        return rows
 
     # Categories (spec §2) -------------------------------------------------------------------
 
@@ -317,6 +364,8 @@ def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
         a["sha256"] for e in run.events for a in input_assets(e.type, e.body)
         if a["sha256"] not in run.producer or run.producer[a["sha256"]].seq > e.seq}
     ai_released = release is not None and run.reaches_ai(release.body["asset"]["sha256"])
+    labels = run.label_rows()
+    covering = [row for row in labels if release is not None and _covers(row, release)]
     flags = {
         "prompt_only": counts.get("generation", 0) > 0 and not any(
             counts.get(t, 0) for t in ("selection", "human-edit", "human-input", "parameter-edit")),
@@ -326,7 +375,8 @@ def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
         "lineage.gap": bool(used_without_producer or gaps),
         "edit.extent_undeclared": any(e.type == "human-edit" and not e.body.get("segments") for e in run.events),
         "retrospective": any(g == "C" for g in grades.values()),
-        "unlabelled_ai": ai_released and counts.get("label", 0) == 0,
+        "unlabelled_ai": ai_released and not covering,  # spec/labels.md §3: no label covers the release
+        "label.understates_ai": any(not row["agrees"] for row in labels),
     }
     red_flags = [name for name in RED_FLAGS if flags[name]]
     draft = Profile(categories, grades, shares, intervals, length,
@@ -336,15 +386,39 @@ def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
     evidence = [{"event": e.seq, "type": e.type, "grade": grades[e.seq],
                  "attested_by": [names.get(k, k.hex()[:16]) for k in run.attesters(e)]}
                 for e in run.events if e.type not in ("work.created",)]
-    return replace(draft, readouts=_readouts(run, draft, lineage, ai_released, counts, names), evidence=evidence)
+    return replace(draft, readouts=_readouts(run, draft, lineage, ai_released, covering, names), evidence=evidence,
+                   labels=labels)
+
+
+def _covers(row: Mapping[str, Any], release: Event) -> bool:
+    """Whether a label covers a release: it names the release, or it labelled the released file,
+    or the released file is the labelled copy."""
+    asset = release.body["asset"]["sha256"].hex()
+    return row["release"] == release.seq or asset in (row["input_sha256"], row["output_sha256"])
+
+
+def _aigc_label_value(text: str) -> str | None:
+    """The ``Label`` field of a GB 45438-2025 implicit label's JSON (spec/labels-aigc.md), whether
+    or not the object is wrapped under ``AIGC``; None when the text is not such JSON."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("AIGC"), dict):
+        value = value["AIGC"]
+    label = value.get("Label") if isinstance(value, dict) else None
+    return label if isinstance(label, str) else None
 
 
 def _spans(intervals: Sequence[Interval]) -> str:
     return ", ".join(f"{s / 1000:g}–{e / 1000:g} s" for s, e in intervals)
 
 
-def _readouts(run: _Analysis, profile: Profile, lineage: list[Event], ai_released: bool, counts: Mapping[str, int],
-              names: Mapping[bytes, str]) -> dict[str, Any]:
+def _readouts(run: _Analysis, profile: Profile, lineage: list[Event], ai_released: bool,
+              covering: Sequence[Mapping[str, Any]], names: Mapping[bytes, str]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for event in run.events:
+        counts[event.type] = counts.get(event.type, 0) + 1
     intervals = profile.intervals
     human_events = [e for e in lineage if e.type in ("human-edit", "human-input")]
     contributions = []
@@ -368,7 +442,13 @@ def _readouts(run: _Analysis, profile: Profile, lineage: list[Event], ai_release
                             f"{_spans(intervals['human_modified'])}")
     statement = ("Human contribution, as recorded in the signed chain: " + "; ".join(contributions) + "."
                  if contributions else "The signed chain records no human authorship or modification of the released asset.")
-    process = [e for e in run.events if e.type not in ("work.created", "attestation", "release")]
+    # GB 45438-2025 asks audio for an implicit label and an audible one; EU Art. 50 for a
+    # machine-readable marking: labels covering the release, none understating it (spec/labels.md §3).
+    agreeing = {row["kind"] for row in covering if row["agrees"]}
+    honest = all(row["agrees"] for row in covering)
+    cn_labelled = honest and {"aigc-implicit", "aigc-audible"} <= agreeing
+    eu_marked = honest and bool({"c2pa", "aigc-implicit"} & agreeing)
+    process = [e for e in run.events if e.type not in ("work.created", "attestation", "release", "label")]
     contemporaneous = bool(process) and all(profile.grades[e.seq] != "C" for e in process)
     ddex = None
     if profile.shares is not None:
@@ -382,8 +462,8 @@ def _readouts(run: _Analysis, profile: Profile, lineage: list[Event], ai_release
                                                       if e.type == "generation")},
             {"item": "selection", "met": bool(counts.get("selection"))},
             {"item": "modification", "met": bool(counts.get("human-edit"))},
-            {"item": "ai_label", "met": bool(counts.get("label"))},
+            {"item": "ai_label", "met": cn_labelled},
         ]},
-        "eu": {"art50_machine_readable_marking": bool(counts.get("label"))},
+        "eu": {"art50_machine_readable_marking": eu_marked},
         "ddex": {"contains_ai": ddex},
     }

@@ -290,6 +290,20 @@ _match = _fields({"reference": _digest, "name": check_text, "query": _segment, "
                   "score": _uint})
 
 
+#: spec/labels.md §2: the kinds of AI label, and the DDEX ContainsAI classes in increasing order of AI.
+LABEL_KINDS = ("c2pa", "aigc-implicit", "aigc-audible", "ddex", "visible-notice")
+CONTAINS_AI = ("None", "Partly", "All")
+AUDIBLE_WHERE = ("start", "end", "both")
+
+
+def _label_check(body: Mapping[str, Any]) -> None:
+    kind = body["kind"]
+    if (kind == "aigc-implicit") != ("text" in body):
+        raise SchemaError("an aigc-implicit label carries its JSON text, and only it does")
+    if (kind == "aigc-audible") != ("positions" in body):
+        raise SchemaError("an aigc-audible label names its positions, and only it does")
+
+
 def _screening_check(body: Mapping[str, Any]) -> None:
     if body["catalogue"]["tracks"] == 0:
         raise SchemaError("a screening is made against a catalogue of at least one track")
@@ -377,6 +391,13 @@ EVENT_TYPES: dict[str, EventType] = {
                             "media": _medium, "date": _date},
                   {"licence": _digest, "episode": _uint, "asset": _asset},
                   assets=(AssetField("asset", _U, False),), references=(_LICENCE_REFERENCE,)),
+        # spec/labels.md §2: an AI label written on a released file, from the record (ADR 0012)
+        EventType("label", {"release": _digest, "input": _asset, "output": _asset, "kind": _enum(LABEL_KINDS),
+                            "method": check_text, "contains_ai": _enum(CONTAINS_AI), "label_sha256": _digest},
+                  {"text": check_text, "positions": _list_of(_segment, min_items=1)},
+                  extra_check=_label_check,
+                  assets=(AssetField("output", _P, False), AssetField("input", _U, False)),
+                  references=(Reference("release", allowed=frozenset({"release"})),)),
         # spec/screening.md §5: a pre-release screening against a reference catalogue (ADR 0011)
         EventType("screening", {"asset": _asset, "catalogue": _catalogue, "method": check_text, "min_ms": _uint,
                                 "matches": _list_of(_match)},
@@ -385,7 +406,7 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 #: Names reserved for later format revisions; v1 verifiers reject them (fail closed).
-RESERVED_TYPES = frozenset({"label"})
+RESERVED_TYPES: frozenset[str] = frozenset()
 
 #: The genesis type; every other type needs ``work`` and ``prev``.
 GENESIS_TYPE = "work.created"

@@ -19,6 +19,8 @@ from verifier.render._i18n import (
     CN_ITEMS,
     FINDING_TEXT,
     FLAG_TEXT,
+    LABEL_KIND_NAMES,
+    LABELS,
     LICENSING,
     MEDIA_NAMES,
     PROVES,
@@ -155,6 +157,7 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
         flags = "".join(f"<li><code>{escape(f)}</code> — {escape(FLAG_TEXT[lang][f])}</li>" for f in profile.red_flags)
         html.append(f'<section id="red-flags"><h2>{escape(t["red_flags"])}</h2>'
                     f'<ul>{flags or "<li>" + escape(t["none"]) + "</li>"}</ul></section>')
+        html.append(_labels(profile, lang))
     if report.licensing is not None:
         html.append(_licensing(report, lang))
     if report.screening is not None:
@@ -330,6 +333,26 @@ def _licensing_findings(findings: tuple[Finding, ...], lang: str, t: dict[str, s
                    f"<td>{escape(FINDING_TEXT[lang][f.code.value])}</td></tr>" for f in findings)
     return (f'<h3>{escape(t["findings"])}</h3><table><tr><th>{escape(yes_no["code"])}</th>'
             f'<th>{escape(yes_no["event"])}</th><th>{escape(t["finding"])}</th></tr>{rows}</table>')
+
+
+def _labels(profile: Profile, lang: str) -> str:
+    """spec/labels.md §3: each label event, what it states, what the chain shows, and whether they agree."""
+    t, kinds = LABELS[lang], LABEL_KIND_NAMES[lang]
+    head = f'<section id="labels"><h2>{escape(t["title"])}</h2>'
+    if not profile.labels:
+        return head + f'<p>{escape(t["none"])}</p></section>'
+    columns = "".join(f"<th>{escape(t[k])}</th>" for k in (
+        "kind", "release", "file", "written", "states", "chain", "agrees", "where"))
+    rows = "".join(
+        f'<tr class="{"present" if row["agrees"] else "absent"}"><td>#{row["event"]} {escape(kinds[row["kind"]])}</td>'
+        f'<td>{"—" if row["release"] is None else "#" + str(row["release"])}</td>'
+        f'<td>{escape(row["input"])} <code>{escape(row["input_sha256"][:16])}</code></td>'
+        f'<td>{escape(row["output"])} <code>{escape(row["output_sha256"][:16])}</code></td>'
+        f'<td>{escape(row["contains_ai"])}</td><td>{escape(row["chain_contains_ai"] or "—")}</td>'
+        f'<td>{escape(t["yes"] if row["agrees"] else t["no"] + ": " + "; ".join(row["reasons"]))}</td>'
+        f'<td>{escape(", ".join(f"{s / 1000:.1f}–{e / 1000:.1f} s" for s, e in row["positions_ms"]))}</td></tr>'
+        for row in profile.labels)
+    return head + f'<table><tr>{columns}</tr>{rows}</table><p class="note">{escape(t["note"])}</p></section>'
 
 
 def _seconds(ms: int) -> str:

@@ -135,14 +135,16 @@ FLAG_TEXT = {
            "edit.extent_undeclared": "A human edit does not say which seconds it covers; it counts in the "
                                      "categories but adds nothing to the shares.",
            "retrospective": "Some events were recorded more than 24 hours after they occurred (grade C).",
-           "unlabelled_ai": "AI material is released and no AI label event is recorded."},
+           "unlabelled_ai": "AI material is released and no AI label covers the release.",
+           "label.understates_ai": "An AI label states less AI than the signed chain shows."},
     "zh": {"prompt_only": "仅有 AI 生成，没有选择、编辑或人类输入：仅凭提示词不构成人类作者。",
            "selection_only": "仅在 AI 输出中进行选择，无其他人类贡献（张家港法院 2025 年否定的“开盲盒”情形）。",
            "ai_output_missing": "有 AI 生成事件未记录输出文件。",
            "lineage.gap": "有素材被使用，但在本链中从未被生成或导入。",
            "edit.extent_undeclared": "有人类编辑未声明覆盖的时间段；计入类别，但不计入比例。",
            "retrospective": "部分事件在发生 24 小时后才记录（C 级）。",
-           "unlabelled_ai": "发布了 AI 素材，但没有记录 AI 标识事件。"},
+           "unlabelled_ai": "发布了 AI 素材，但没有任何 AI 标识覆盖该次发布。",
+           "label.understates_ai": "有 AI 标识声明的 AI 成分少于签名链所显示的。"},
 }
 
 CN_ITEMS = {
@@ -306,4 +308,33 @@ SCREENING = {
         "note": "匹配是需要查看的证据，而不是结论：同一片段可能已获授权、属于公有领域，或只是常见声音的巧合。"
                 "筛查记录的是签署者当时所做的检查；持有该曲库的任何人都可以重新运行（其标识准确指明了哪些曲目）。",
     },
+}
+
+#: The labels section (spec/labels.md §3).
+LABELS = {
+    "en": {
+        "title": "AI labels", "none": "The chain records no AI label.",
+        "kind": "Label", "release": "Release", "file": "Labelled file", "written": "Written",
+        "states": "States", "chain": "The chain shows", "agrees": "Agrees with the chain",
+        "where": "Where (audible)", "yes": "yes", "no": "NO",
+        "note": "Each label is checked against the class the verifier computes from this bundle: a label that "
+                "states less AI than the chain shows raises label.understates_ai. Labelled files themselves are "
+                "checked only where they are supplied.",
+    },
+    "zh": {
+        "title": "AI 标识", "none": "链中没有 AI 标识记录。",
+        "kind": "标识", "release": "发布", "file": "被标识的文件", "written": "写出",
+        "states": "声明", "chain": "签名链显示", "agrees": "与签名链一致",
+        "where": "位置（声音标识）", "yes": "是", "no": "否",
+        "note": "每个标识都与验证器根据本证据包计算出的类别进行核对：声明的 AI 成分少于签名链所显示的标识会触发 "
+                "label.understates_ai。仅在提供了被标识的文件时才检查文件本身。",
+    },
+}
+
+LABEL_KIND_NAMES = {
+    "en": {"c2pa": "C2PA Content Credentials", "aigc-implicit": "AIGC implicit label (GB 45438-2025)",
+           "aigc-audible": "AIGC audible label (GB 45438-2025)", "ddex": "DDEX ContainsAI",
+           "visible-notice": "visible notice"},
+    "zh": {"c2pa": "C2PA 内容凭证", "aigc-implicit": "AIGC 隐式标识（GB 45438-2025）",
+           "aigc-audible": "AIGC 声音标识（GB 45438-2025）", "ddex": "DDEX ContainsAI", "visible-notice": "显式提示"},
 }

@@ -83,6 +83,10 @@ def _lines(report: Report) -> list[str]:
             shares = ", ".join(f"{name.replace('_', '-')} {value * 100:.1f}%" for name, value in profile.shares.items())
             lines.append(f"human involvement ({profile.readouts['ddex']['contains_ai']} AI): {shares}")
         lines.append(f"red flags: {', '.join(profile.red_flags) or 'none'}")
+        for row in profile.labels:  # spec/labels.md §3
+            verdict = "agrees with the chain" if row["agrees"] else "UNDERSTATES AI: " + "; ".join(row["reasons"])
+            lines.append(f"label   #{row['event']} {row['kind']} on {row['input']} → {row['output']}: "
+                         f"ContainsAI {row['contains_ai']}, {verdict}")
     lines += _licensing_lines(report)
     lines += _screening_lines(report)
     return lines
