@@ -114,7 +114,9 @@ MIN_TONE_DBFS: Final = -50.0  # and the sine's peak amplitude at least this
 UNIT_RANGE_MS: Final = (60.0, 250.0)  # the unit the detector accepts (our label: 100 ms)
 TOLERANCE: Final = 0.3  # each tone or gap within 30 % of its expected length ...
 TOLERANCE_MS: Final = 15.0  # ... plus 15 ms
-ISOLATION_UNITS: Final = 2.0  # no other tone within 2 units before or after the rhythm
+# No other tone within 4 units before or after the rhythm: more than a letter gap (3 units), so
+# the label is a word of its own and not part of a longer Morse message.
+ISOLATION_UNITS: Final = 4.0
 
 
 class LabelError(Exception):
@@ -360,7 +362,7 @@ def _mpeg_frame(header: bytes) -> bool:
 
 
 def _check_destination(src: Path, dst: Path) -> None:
-    if os.path.lexists(dst) and os.path.exists(dst) and os.path.samefile(src, dst):
+    if dst.exists() and os.path.samefile(src, dst):
         raise LabelError(f"{dst}: the destination is the source; the source is never modified")
     if not dst.parent.is_dir():
         raise LabelError(f"{dst.parent}: no such folder")
