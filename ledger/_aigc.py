@@ -110,7 +110,7 @@ WINDOW_HOPS: Final = 8
 # is a tone if one of them reaches CORE_PURITY; a tone's edge reads where half the window holds it.
 MIN_PURITY: Final = 0.5
 CORE_PURITY: Final = 0.9
-MIN_TONE_DBFS: Final = -50.0  # and the sine's peak amplitude at least this
+MIN_TONE_DBFS: Final = -50.0  # a tone window's 1 kHz sine has at least this peak amplitude
 UNIT_RANGE_MS: Final = (60.0, 250.0)  # the unit the detector accepts (our label: 100 ms)
 TOLERANCE: Final = 0.3  # each tone or gap within 30 % of its expected length ...
 TOLERANCE_MS: Final = 15.0  # ... plus 15 ms
