@@ -427,7 +427,8 @@ class C2paReadout:
     trusts the signer); ``actions`` the actions read back as :class:`ProjectedAction` (an action
     whose parameters do not carry an event hash is refused); ``record`` the provenote assertion;
     ``asset_source_type`` the IPTC term of the ``c2pa.metadata`` assertion; ``signer`` the
-    signing certificate's common name.
+    signing certificate's common name; ``timestamp`` the time of an RFC 3161 timestamp on the
+    signature, as c2pa reports it (None without one).
     """
 
     state: str
@@ -438,6 +439,7 @@ class C2paReadout:
     asset_source_type: str | None
     signer: str | None
     claim_generator: str | None
+    timestamp: str | None
 
 
 def _read_action(entry: Any) -> ProjectedAction:
@@ -529,10 +531,11 @@ def read_c2pa(path: Path, trust_anchor_pem: bytes | None = None) -> C2paReadout:
                 asset_source = uri[len(IPTC_PREFIX):]
     generator = active.get("claim_generator_info")
     generator_name = generator[0].get("name") if isinstance(generator, list) and generator else None
+    signature = active.get("signature_info") or {}
     return C2paReadout(state=str(store.get("validation_state")), failures=failures, actions=actions,
                        all_actions_included=all_included, record=record, asset_source_type=asset_source,
-                       signer=(active.get("signature_info") or {}).get("common_name"),
-                       claim_generator=generator_name)
+                       signer=signature.get("common_name"), claim_generator=generator_name,
+                       timestamp=signature.get("time"))
 
 
 # --- certificates -------------------------------------------------------------------------------

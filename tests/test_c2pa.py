@@ -134,7 +134,7 @@ def test_labelled_file_is_trusted_valid_and_tamper_evident(tmp_path: Path, ca: t
     assert trusted.all_actions_included
     assert trusted.record == manifest.record
     assert trusted.asset_source_type == "compositeSynthetic"
-    assert trusted.signer == "mei" and trusted.claim_generator == "provenote"
+    assert trusted.signer == "mei" and trusted.claim_generator == "provenote" and trusted.timestamp is None
 
     untrusted = read_c2pa(labelled)
     assert untrusted.state == "Valid" and "signingCredential.untrusted" in untrusted.failures
@@ -215,6 +215,24 @@ def test_placed_and_opened_actions_name_ingredients(tmp_path: Path, ca: tuple[by
     sign_c2pa(write_audio(tmp_path, "wav"), labelled, manifest, SIGNER.sign, chain)
     readout = read_c2pa(labelled, root)
     assert readout.state == "Trusted" and readout.actions == actions and readout.record == manifest.record
+
+
+def test_signature_timestamped_by_a_tsa(tmp_path: Path, ca: tuple[bytes, bytes]) -> None:
+    """tsa_url: c2pa asks the (local, 127.0.0.1) RFC 3161 authority for a timestamp on the signature."""
+    from cli.localtsa import LocalTsa, LocalTsaUnavailable
+
+    root, chain = ca
+    manifest, _ = record_chain(tmp_path)
+    (tmp_path / "tsa").mkdir()
+    try:
+        authority = LocalTsa(tmp_path / "tsa")
+    except LocalTsaUnavailable as e:
+        pytest.skip(str(e))
+    with authority:
+        sign_c2pa(write_audio(tmp_path, "wav"), tmp_path / "out.wav", manifest, SIGNER.sign, chain,
+                  tsa_url=authority.url)
+    readout = read_c2pa(tmp_path / "out.wav", root)
+    assert readout.state == "Trusted" and readout.timestamp is not None
 
 
 def test_sign_refuses_what_it_cannot_label(tmp_path: Path, ca: tuple[bytes, bytes]) -> None:
