@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import c2pa  # noqa: E402
 
-from ledger._c2pa import (  # noqa: E402
+from ledger.labels import (  # noqa: E402
     ManifestInput,
     ProjectedAction,
     RecordAssertion,

@@ -75,6 +75,27 @@ def _bar(notes: tuple[int, ...], *, timbre: float, level: float) -> list[float]:
     return samples
 
 
+#: A bell's partials: (ratio to the strike tone, amplitude, extra decay per second). Inharmonic, as
+#: a cast bell's are (hum, prime, tierce, quint, nominal).
+_BELL_PARTIALS = ((1.0, 1.0, 0.0), (2.0, 0.6, 1.0), (2.76, 0.5, 2.0), (5.40, 0.3, 4.0), (8.93, 0.2, 6.0))
+
+
+def _bell_bar(notes: tuple[int, ...], *, level: float) -> list[float]:
+    """One bar of bell strikes, evenly spaced: each note an index into the pentatonic scale."""
+    strike = int(RATE * BAR_SECONDS / len(notes))
+    norm = sum(amplitude for _, amplitude, _ in _BELL_PARTIALS)
+    samples: list[float] = []
+    for note in notes:
+        freq = PENTATONIC[note % len(PENTATONIC)] * (2 if note >= len(PENTATONIC) else 1)
+        for i in range(strike):
+            t = i / RATE
+            envelope = min(1.0, i / 80) * math.exp(-4.0 * t)
+            tone = sum(amplitude * math.sin(2 * math.pi * freq * ratio * t) * math.exp(-decay * t)
+                       for ratio, amplitude, decay in _BELL_PARTIALS)
+            samples.append(level * envelope * tone / norm)
+    return samples
+
+
 def _samples(bar: list[float], fmt: str) -> bytes:
     """One bar's samples in a WAV sample format."""
     if fmt == "float32":
@@ -104,6 +125,13 @@ def _render(bars: list[list[float]], fmt: str) -> bytes:
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
+BELL_BARS = range(26, 29)  # the temple-bell phrase sits in bars 27–29 of the mix: 52–58 s
+
+
+def _mixed(*bars: list[float]) -> list[float]:
+    return [sum(samples) for samples in zip(*bars, strict=True)]
+
+
 def write_audio(folder: Path) -> dict[str, Path]:
     """The cue's files. Bar b of the 60 s timeline is [2b, 2b + 2) seconds."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -112,28 +140,47 @@ def write_audio(folder: Path) -> dict[str, Path]:
     ai_c = _bar((0, 3, 4, 6), timbre=0.4, level=0.5)  # after the parameter edit
     human = _bar((4, 5, 7, 4), timbre=0.2, level=0.55)  # the rewritten erhu line
     vocal = _bar((5, 4, 2, 0), timbre=0.05, level=0.6)
-    bell = _bar((8, 8, 8, 8), timbre=0.9, level=0.3)
+    bell = [_bell_bar(notes, level=0.45) for notes in ((8, 10, 9, 11, 10, 8, 11, 9), (11, 9, 8, 10, 9, 11, 8, 10),
+                                                       (9, 11, 10, 8, 8, 10, 11, 9))]
     silence = [0.0] * int(RATE * BAR_SECONDS)
 
     def timeline(pick: Callable[[int], list[float]]) -> list[list[float]]:
         return [pick(b) for b in range(BARS)]
 
     melody = timeline(lambda b: human if 8 <= b < 16 else ai_c)  # bars 9–16 = 16–32 s
+    bell_over = {b: _mixed(melody[b], bell[i]) for i, b in enumerate(BELL_BARS)}
+    mix = timeline(lambda b: vocal if 20 <= b < 24 else bell_over.get(b, melody[b]))
     files = {
         "take1.wav": (timeline(lambda b: ai_a), "pcm16"),
         "take2.wav": (timeline(lambda b: ai_b), "pcm16"),
         "take3.wav": (timeline(lambda b: ai_c), "pcm16"),
         "melody-edit.wav": (melody, "pcm16"),
         "vocal-hook.wav": (timeline(lambda b: vocal if 20 <= b < 24 else silence), "float32"),  # 40–48 s
-        "temple-bell.wav": ([bell], "pcm16"),
-        "mix.wav": (timeline(lambda b: vocal if 20 <= b < 24 else melody[b]), "pcm16"),
-        "master.wav": (timeline(lambda b: vocal if 20 <= b < 24 else melody[b]), "extensible24"),
+        "temple-bell.wav": (bell, "pcm16"),  # 6 s: the licensed sample
+        "mix.wav": (mix, "pcm16"),
+        "master.wav": (mix, "extensible24"),
     }
     paths = {}
     for name, (bars, fmt) in files.items():
         path = folder / name
         path.write_bytes(_render(bars, fmt))
         paths[name] = path
+    return paths
+
+
+def write_library(folder: Path) -> list[Path]:
+    """Two library tracks of the studio's reference catalogue that the cue does not use (the
+    temple-bell sample is the third): 8 s each, other phrases, other timbres."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tracks = {"rain-on-tin-roof.wav": [_bar(n, timbre=0.3, level=0.5) for n in ((1, 1, 3, 2), (2, 4, 1, 0),
+                                                                                  (3, 1, 2, 4), (0, 2, 1, 3))],
+              "lion-dance-drums.wav": [_bar(n, timbre=0.8, level=0.5) for n in ((0, 0, 5, 0), (5, 0, 0, 5),
+                                                                                  (0, 5, 5, 0), (5, 5, 0, 0))]}
+    paths = []
+    for name, bars in tracks.items():
+        path = folder / name
+        path.write_bytes(_render(bars, "pcm16"))
+        paths.append(path)
     return paths
 
 
@@ -230,6 +277,7 @@ def run_demo(folder: Path) -> DemoResult:
         record(jun, "AI mastering of the mix", "assist",
                {"tool": "AutoMaster Pro 3", "function": "mastering", "inputs": [a["mix.wav"]],
                 "outputs": [a["master.wav"]]})
+        _screen(book, work, jun, folder, audio, steps)
         record(jun, "releases the master for episode 3", "release", {"asset": a["master.wav"], "isrc": "CNA0X2600001"})
         sync = record_licence(
             book, work, jun, steps, "grants a sync licence to the drama's producer, signed by both",
@@ -275,6 +323,25 @@ def run_demo(folder: Path) -> DemoResult:
     witness = VerifierKey(signers["notary"].info.name, SIG_COSIGNATURE_V1, signers["notary"].info.public_key)
     return DemoResult(folder, folder / "ledger", folder / "keys", folder / "audio", exported, trust_files,
                       bytes(work), steps, tsa_root, witness.format())
+
+
+def _screen(book: Ledger, work: WorkId, signer: Signer, folder: Path, audio: dict[str, Path],
+            steps: list[str]) -> None:
+    """The studio screens the master against its reference catalogue before release (spec/screening.md):
+    the temple-bell sample and two library tracks. Skipped, with a note, without ``provenote[screen]``."""
+    try:
+        from ledger.screening import Catalogue, screen_asset
+    except ImportError:
+        steps.append("    (the screening extra is not installed: no pre-release screening; "
+                     "pip install 'provenote[screen]')")
+        return
+    with Catalogue.create(folder / "catalogue") as refs:
+        for path in [audio["temple-bell.wav"], *write_library(folder / "library")]:
+            refs.add(path)
+        screened = screen_asset(book, work, signer, audio["master.wav"], refs, catalogue_name="studio references")
+    found = "; ".join(f"{m.name} at {m.query_start:.0f}–{m.query_end:.0f} s" for m in screened.matches) or "no match"
+    steps.append(f"#{screened.appended.seq:<2} {signer.info.name:11} {'screening':15} screens the master against "
+                 f"the studio's 3 reference tracks: {found}")
 
 
 def _counterparties() -> dict[str, Signer]:

@@ -17,7 +17,7 @@ from typing import NoReturn
 import click
 import lmdb
 
-from cli import bundles, demo, keys, licences, log, reading, record, works
+from cli import bundles, demo, keys, labels, licences, log, reading, record, screen, works
 from cli.context import PROG, Context, default_keys_dir, emit_json, json_option, pass_ctx
 from ledger import Ledger
 from verifier.format import ProvenoteError, VerificationFailure
@@ -64,6 +64,11 @@ app.add_command(log.checkpoint)
 app.add_command(log.prove_consistency)
 app.add_command(log.anchor)
 app.add_command(log.witness)
+labels.register_key_commands(keys.key)
+app.add_command(labels.label)
+app.add_command(labels.ddex)
+app.add_command(screen.catalogue)
+app.add_command(screen.screen)
 app.add_command(demo.demo)
 
 

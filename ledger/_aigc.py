@@ -85,6 +85,7 @@ MIN_RATE, MAX_RATE = 8_000, 768_000  # Hz: the tone needs 2 kHz of band; libsndf
 # Sample formats write_audible keeps, per container (soundfile's format and subtype names).
 _SUBTYPES: Final = {
     "WAV": frozenset({"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}),
+    "WAVEX": frozenset({"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}),  # WAVE_FORMAT_EXTENSIBLE
     "FLAC": frozenset({"PCM_S8", "PCM_16", "PCM_24"}),
     "MP3": frozenset({"MPEG_LAYER_III"}),
     "OGG": frozenset({"VORBIS"}),
@@ -504,7 +505,8 @@ def write_audible(src: Path, dst: Path, where: str) -> AudibleInfo:
         info = soundfile.info(str(src))
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise LabelError(f"cannot decode {src.name}: {_one_line(exc)}") from None
-    if info.format != _SF_FORMAT[kind] or info.subtype not in _SUBTYPES[info.format]:
+    formats = {"WAV", "WAVEX"} if kind == "wav" else {_SF_FORMAT[kind]}
+    if info.format not in formats or info.subtype not in _SUBTYPES[info.format]:
         raise LabelError(f"{src.name}: {info.format} {info.subtype} audio is not supported here")
     rate = _check_rate(info.samplerate)
     dtype = _DTYPE.get(info.subtype, "float32")

@@ -29,7 +29,7 @@ from mutagen.mp4 import MP4, AtomDataType  # noqa: E402
 from mutagen.oggvorbis import OggVorbis  # noqa: E402
 from mutagen.wave import WAVE  # noqa: E402
 
-from ledger._aigc import (  # noqa: E402
+from ledger.labels import (  # noqa: E402
     FIELDS,
     GAP_MS,
     LEVEL_DBFS_RMS,

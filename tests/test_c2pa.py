@@ -20,7 +20,7 @@ pytest.importorskip("c2pa")
 from cryptography import x509
 
 from ledger import EventDraft, Ledger
-from ledger._c2pa import (
+from ledger.labels import (
     C2paError,
     ManifestInput,
     ProjectedAction,

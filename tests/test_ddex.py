@@ -11,7 +11,7 @@ import pytest
 etree = pytest.importorskip("lxml.etree")
 xmlschema = pytest.importorskip("xmlschema")
 
-from ledger._ddex import (  # noqa: E402
+from ledger.labels import (  # noqa: E402
     ERN_NAMESPACE,
     DdexError,
     iso_duration,

@@ -14,7 +14,14 @@ def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     out = json.loads(result.out)
     assert out["verification"]["valid"] is True and out["verification"]["trusted"] is True
-    assert out["verification"]["events"] == 19
+    assert out["verification"]["events"] == 20  # 19, and the pre-release screening (provenote[screen])
+    screening = out["verification"]["screening"]
+    (row,) = screening["screenings"]
+    (match,) = row["matches"]  # the temple-bell sample, at its place in the cue (52–58 s), licensed in
+    assert match["name"] == "temple-bell.wav" and abs(match["query_ms"][0] - 52_000) <= 500 and match["covered"]
+    assert abs(match["reference_ms"][0]) <= 500 and row["catalogue"]["tracks"] == 3
+    assert screening["releases"][0]["screened_before_release"] is True
+    assert "screening.unlicensed_match" not in [w["code"] for w in out["verification"]["warnings"]]
     bundle = tmp_path / "story" / "night-market.bundle"
     trust = [a for p in sorted((tmp_path / "story" / "trust").glob("*.pem")) for a in ("--trust", str(p))]
     verified = cli("verify", str(bundle), *trust, "--require-trusted", "--assets", str(tmp_path / "story" / "audio"))

@@ -8,7 +8,16 @@ licence coverage (spec/licensing.md §3, verification.md V13) and pre-release sc
 (spec/screening.md §5, verification.md V14).
 """
 
-from verifier.analysis._involvement import CATEGORIES, METHOD, RED_FLAGS, Profile, analyse, subtract, union
+from verifier.analysis._involvement import (
+    CATEGORIES,
+    METHOD,
+    RED_FLAGS,
+    Profile,
+    analyse,
+    release_class,
+    subtract,
+    union,
+)
 from verifier.analysis._licensing import (
     GENERATION_REASONS,
     USAGE_REASONS,
@@ -33,6 +42,6 @@ from verifier.analysis._screening import (
 __all__ = [
     "CATEGORIES", "GENERATION_REASONS", "METHOD", "RED_FLAGS", "USAGE_REASONS", "Coverage", "GenerationRow",
     "LicenceRow", "MatchRow", "Party", "Payment", "Profile", "ReleaseScreening", "ScreeningReport", "ScreeningRow",
-    "UsageRow", "analyse", "analyse_licensing", "analyse_screening", "day_of", "released_lineage", "subtract",
-    "union",
+    "UsageRow", "analyse", "analyse_licensing", "analyse_screening", "day_of", "release_class", "released_lineage",
+    "subtract", "union",
 ]

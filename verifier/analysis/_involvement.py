@@ -390,6 +390,18 @@ def analyse(events: Sequence[Event], trusted: frozenset[bytes] | None = None,
                    labels=labels)
 
 
+def release_class(events: Sequence[Event], release_hash: bytes) -> str:
+    """The ContainsAI class (spec/labels.md §1) of the release event ``release_hash`` among the
+    summaries of a *verified* chain: what a label derived from that release must state at least.
+
+    Raises: ValueError if no release event of ``events`` has that hash."""
+    run = _Analysis(events, None, {})
+    release = run.by_hash.get(release_hash)
+    if release is None or release.type != "release":
+        raise ValueError("no release event with that hash in the chain")
+    return run.contains_ai(release)
+
+
 def _covers(row: Mapping[str, Any], release: Event) -> bool:
     """Whether a label covers a release: it names the release, or it labelled the released file,
     or the released file is the labelled copy."""
