@@ -279,6 +279,7 @@ def run_demo(folder: Path) -> DemoResult:
                 "outputs": [a["master.wav"]]})
         _screen(book, work, jun, folder, audio, steps)
         record(jun, "releases the master for episode 3", "release", {"asset": a["master.wav"], "isrc": "CNA0X2600001"})
+        _label(book, work, jun, folder, keys, audio, steps)
         sync = record_licence(
             book, work, jun, steps, "grants a sync licence to the drama's producer, signed by both",
             draft_licence(licensors=[jun.info.public_key], licensees=[counterparties["drama-co"].info.public_key],
@@ -342,6 +343,51 @@ def _screen(book: Ledger, work: WorkId, signer: Signer, folder: Path, audio: dic
     found = "; ".join(f"{m.name} at {m.query_start:.0f}–{m.query_end:.0f} s" for m in screened.matches) or "no match"
     steps.append(f"#{screened.appended.seq:<2} {signer.info.name:11} {'screening':15} screens the master against "
                  f"the studio's 3 reference tracks: {found}")
+
+
+DEMO_CA_SEED = hashlib.sha256(b"night-market demo certificate authority").digest()
+
+
+def _label(book: Ledger, work: WorkId, signer: Signer, folder: Path, keys: KeyStore, audio: dict[str, Path],
+           steps: list[str]) -> None:
+    """The studio labels the released master from the verified record (spec/labels.md): the
+    audible label at the end, the AIGC implicit label, C2PA Content Credentials signed with a
+    certificate from a demo CA, and a DDEX fragment. Skipped, with a note, without the extras."""
+    try:
+        import c2pa  # noqa: F401  (the C2PA extra)
+        import lxml  # noqa: F401  (the DDEX extra)
+
+        import ledger.labels as labels
+    except ImportError as e:
+        steps.append(f"    (the labelling extras are not installed ({e.name}): no AI labels; "
+                     "pip install 'provenote[label,c2pa,ddex]')")
+        return
+    from cli.labels import _projection, _verified_release
+
+    root, issue = labels.make_test_ca(DEMO_CA_SEED)
+    (folder / "c2pa").mkdir(exist_ok=True)
+    (folder / "c2pa" / "demo-ca-root.pem").write_bytes(root)
+    labels.attach_certificate(keys, signer.info.name, issue(labels.make_csr(signer.info.name, signer.info.public_key,
+                                                                             signer.sign)))
+    verified = _verified_release(book, work, signer, audio["master.wav"])
+    actions, record = _projection(labels, verified.report, verified.release, book, work)
+    chain = labels.certificate(keys, signer.info.name)
+    manifest = labels.ManifestInput(tuple(actions), record, "compositeSynthetic", title="master-labelled.wav")
+    plan = labels.LabelPlan(verified.release.hash, verified.contains_ai, "end", ("NMSTUDIO", "NM-2026-0001"),
+                            (manifest, chain, None))
+    written = labels.write_labels(book, work, signer, audio["master.wav"], folder / "audio" / "master-labelled.wav",
+                                  plan)
+    steps.append(f"#{written[0].seq}–{written[-1].seq} {signer.info.name:8} {'label':15} labels the master from the "
+                 f"record (ContainsAI {verified.contains_ai}): audible 'AI' at the end, AIGC implicit label, C2PA")
+    delivery = folder / "delivery"
+    delivery.mkdir(exist_ok=True)
+    contributors = [("mei", "Composer"), ("jun", "StudioProducer")]
+    ddex = labels.ddex_label(book, work, signer, audio["master.wav"], delivery / "sound-recording.xml",
+                             release=verified.release.hash, contains_ai=verified.contains_ai, isrc="CNA0X2600001",
+                             title="Night Market", contributors=contributors,
+                             duration_ms=verified.release.body["asset"].get("duration_ms"))
+    steps.append(f"#{ddex.seq:<2} {signer.info.name:11} {'label':15} DDEX SoundRecording fragment for the "
+                 f"distributor: ContainsAI {verified.contains_ai}")
 
 
 def _counterparties() -> dict[str, Signer]:

@@ -16,7 +16,7 @@ from cli.context import Context, emit_json, fail, pass_ctx
 from ledger import Ledger, LedgerError, export_bundle, parse_time, sha256_file
 from verifier import Report, verify_bundle
 from verifier.analysis import release_class, released_lineage
-from verifier.format import AUDIBLE_WHERE, UsageError, WorkId, format_time, key_id
+from verifier.format import AUDIBLE_WHERE, CONTAINS_AI, UsageError, WorkId, format_time, key_id
 from verifier.render import inert
 
 _INSTALL = "AI labels need the optional extra: pip install 'provenote[label]' (mutagen, numpy, soundfile)"
@@ -127,12 +127,17 @@ def _projection(labels: ModuleType, report: Report, release: Any, book: Ledger, 
 @click.option("--c2pa", "with_c2pa", is_flag=True,
               help="Embed C2PA Content Credentials signed by KEY (it needs a certificate: key csr, key cert).")
 @click.option("--tsa", metavar="URL", help="An RFC 3161 timestamp authority for the C2PA signature.")
+@click.option("--contains-ai", type=click.Choice(CONTAINS_AI),
+              help="The class the labels state (default: the one the verified chain shows; more AI may be stated, "
+                   "never less).")
+@click.option("--aigc-label", type=click.Choice(("1", "2", "3")), default="1", show_default=True,
+              help="The AIGC label's Label value (\"1\": AI-generated; \"2\"/\"3\" only where there is no AI material).")
 @click.option("--occurred", metavar="TIME", help="When the labelling happened, if earlier than now (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Print the label events as JSON.")
 @pass_ctx
 def label(obj: Context, work_prefix: str, asset: Path, as_key: str, output: Path, audible: str | None, aigc: bool,
-          producer: str | None, produce_id: str | None, with_c2pa: bool, tsa: str | None, occurred: str | None,
-          as_json: bool) -> None:
+          producer: str | None, produce_id: str | None, with_c2pa: bool, tsa: str | None, contains_ai: str | None,
+          aigc_label: str, occurred: str | None, as_json: bool) -> None:
     """Write a labelled copy of the released FILE — audible label, then the AIGC implicit label,
     then C2PA last — stating the class the verified chain shows, and record one `label` event per
     label. The released file is never changed."""
@@ -150,13 +155,14 @@ def label(obj: Context, work_prefix: str, asset: Path, as_key: str, output: Path
         with obj.ledger() as book:
             work = book.resolve_work(work_prefix)
             verified = _verified_release(book, work, signer, asset)
+            stated = _stated(verified.contains_ai, contains_ai, aigc_label if aigc else "1")
             c2pa = None
             if with_c2pa:
                 actions, record = _projection(labels, verified.report, verified.release, book, work)
-                manifest = labels.ManifestInput(tuple(actions), record, _ASSET_SOURCE[verified.contains_ai],
+                manifest = labels.ManifestInput(tuple(actions), record, _ASSET_SOURCE[stated],
                                                 title=output.name)
                 c2pa = (manifest, chain_pem, tsa)
-            plan = labels.LabelPlan(verified.release.hash, verified.contains_ai, audible,
+            plan = labels.LabelPlan(verified.release.hash, stated, audible,
                                     (producer, produce_id) if aigc else None, c2pa)
             results = labels.write_labels(book, work, signer, asset, output, plan,
                                           occurred=parse_time(occurred) if occurred else None)
@@ -164,13 +170,27 @@ def label(obj: Context, work_prefix: str, asset: Path, as_key: str, output: Path
         raise fail(str(e)) from e
     kinds = [k for k, on in (("aigc-audible", audible), ("aigc-implicit", aigc), ("c2pa", with_c2pa)) if on]
     if as_json:
-        emit_json({"output": str(output), "contains_ai": verified.contains_ai, "release": verified.release.seq,
+        emit_json({"output": str(output), "contains_ai": stated, "chain_contains_ai": verified.contains_ai,
+                   "release": verified.release.seq,
                    "labels": [{"kind": k, "event": r.hash, "seq": r.seq} for k, r in zip(kinds, results, strict=True)]})
         return
-    click.echo(inert(f"wrote {output}: {', '.join(kinds)} — ContainsAI {verified.contains_ai}, as the verified chain "
-                     f"shows for release #{verified.release.seq}"))
+    click.echo(inert(f"wrote {output}: {', '.join(kinds)} — ContainsAI {stated} (the verified chain shows "
+                     f"{verified.contains_ai} for release #{verified.release.seq})"))
     for kind, result in zip(kinds, results, strict=True):
         click.echo(f"recorded label #{result.seq} ({kind}) {result.hash.hex()}")
+
+
+def _stated(chain: str, asked: str | None, aigc_label: str) -> str:
+    """The class the labels state: the chain's, or more AI if asked; never less (spec/labels.md §3:
+    the writer refuses what the analysis would flag as label.understates_ai)."""
+    stated = asked or chain
+    if CONTAINS_AI.index(stated) < CONTAINS_AI.index(chain):
+        raise fail(f"refused: a label stating ContainsAI {stated} would understate the chain, which shows {chain} "
+                   "for this release")
+    if aigc_label != "1" and chain != "None":
+        raise fail(f'refused: the AIGC label\'s Label "{aigc_label}" would understate the chain: this release holds AI '
+                   'material, so it is "1" (AI-generated)')
+    return stated
 
 
 @click.command("ddex")

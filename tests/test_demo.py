@@ -14,7 +14,13 @@ def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     out = json.loads(result.out)
     assert out["verification"]["valid"] is True and out["verification"]["trusted"] is True
-    assert out["verification"]["events"] == 20  # 19, and the pre-release screening (provenote[screen])
+    # 19, the pre-release screening (provenote[screen]) and four labels (provenote[label,c2pa,ddex])
+    assert out["verification"]["events"] == 24
+    profile = out["verification"]["human_involvement"]
+    assert profile["red_flags"] == []  # unlabelled_ai is gone: the labels cover the release
+    assert sorted(row["kind"] for row in profile["labels"]) == ["aigc-audible", "aigc-implicit", "c2pa", "ddex"]
+    assert all(row["agrees"] and row["contains_ai"] == "Partly" for row in profile["labels"])
+    assert profile["readouts"]["eu"]["art50_machine_readable_marking"] is True
     screening = out["verification"]["screening"]
     (row,) = screening["screenings"]
     (match,) = row["matches"]  # the temple-bell sample, at its place in the cue (52–58 s), licensed in
