@@ -367,11 +367,10 @@ def _label(book: Ledger, work: WorkId, signer: Signer, folder: Path, keys: KeySt
     root, issue = labels.make_test_ca(DEMO_CA_SEED)
     (folder / "c2pa").mkdir(exist_ok=True)
     (folder / "c2pa" / "demo-ca-root.pem").write_bytes(root)
-    labels.attach_certificate(keys, signer.info.name, issue(labels.make_csr(signer.info.name, signer.info.public_key,
-                                                                             signer.sign)))
+    chain = issue(labels.make_csr(signer.info.name, signer.info.public_key, signer.sign))
+    labels.attach_certificate(keys, signer.info.name, chain)
     verified = _verified_release(book, work, signer, audio["master.wav"])
     actions, record = _projection(labels, verified.report, verified.release, book, work)
-    chain = labels.certificate(keys, signer.info.name)
     manifest = labels.ManifestInput(tuple(actions), record, "compositeSynthetic", title="master-labelled.wav")
     plan = labels.LabelPlan(verified.release.hash, verified.contains_ai, "end", ("NMSTUDIO", "NM-2026-0001"),
                             (manifest, chain, None))
