@@ -160,6 +160,27 @@ def test_landmarks_are_deterministic_and_well_formed(tracks: dict[int, corpus.Sa
     assert not first.hashes.flags.writeable
 
 
+def test_the_check_vector_of_the_spec() -> None:
+    """spec/screening.md §4.4: a signal defined by formula, its landmark count and digest."""
+    t = np.arange(6 * 11025) / 11025
+    signal = np.zeros(len(t))
+    for voice, (base, step, start) in enumerate(((220.0, 0.25, 0.0), (880.0, 0.3, 0.1), (2200.0, 0.35, 0.2))):
+        for j in range(int((6 - start) / step)):
+            onset = start + step * j
+            f = base * 2.0 ** (((3 * j + voice) % 13) / 12.0)
+            u = t - onset
+            on = u >= 0
+            signal[on] += np.exp(-6.0 * u[on]) * (0.2 * np.sin(2 * np.pi * f * u[on])
+                                                  + 0.1 * np.sin(2 * np.pi * 2 * f * u[on]))
+    marks = landmarks(Audio(signal.astype(np.float32)))
+    assert len(marks) == 256
+    assert [(int(f), int(h)) for f, h in zip(marks.frames[:5], marks.hashes[:5], strict=True)] == [
+        (0, 86496), (0, 88132), (0, 88657), (0, 89310), (0, 90091)]
+    packed = b"".join(int(f).to_bytes(4, "big") + int(h).to_bytes(4, "big")
+                      for f, h in zip(marks.frames, marks.hashes, strict=True))
+    assert hashlib.sha256(packed).hexdigest() == "1fe93aad588bd87cf2ac036a1e6fe9c5d4441ecaff58d05bfe11350a84bd441c"
+
+
 @pytest.mark.parametrize("seconds", [0.0, 10.0])
 def test_a_silent_file_is_too_short_to_screen(seconds: float, tmp_path: Path) -> None:
     path = tmp_path / "silence.wav"
