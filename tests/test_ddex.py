@@ -98,3 +98,10 @@ def test_refuses_what_ern_cannot_carry(kwargs: dict[str, object], message: str) 
 def test_iso_duration() -> None:
     assert iso_duration(1) == "PT0H0M0.001S"
     assert iso_duration(3_723_004) == "PT1H2M3.004S"
+
+
+def test_the_demo_golden_fragments_validate() -> None:
+    """The Night Market demo's fragments (tests/test_demo.py compares them byte for byte)."""
+    golden = SUBSET.parent
+    check((golden / "night-market-sound-recording.golden.xml").read_bytes(),
+          (golden / "night-market-parties.golden.xml").read_bytes())

@@ -21,6 +21,11 @@ def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
     assert sorted(row["kind"] for row in profile["labels"]) == ["aigc-audible", "aigc-implicit", "c2pa", "ddex"]
     assert all(row["agrees"] and row["contains_ai"] == "Partly" for row in profile["labels"])
     assert profile["readouts"]["eu"]["art50_machine_readable_marking"] is True
+    # The DDEX fragments for the distributor, byte for byte (golden files; regenerate them only on purpose).
+    golden = Path(__file__).parent / "data" / "ddex"
+    delivery = tmp_path / "story" / "delivery"
+    assert (delivery / "sound-recording.xml").read_bytes() == (golden / "night-market-sound-recording.golden.xml").read_bytes()
+    assert (delivery / "sound-recording.parties.xml").read_bytes() == (golden / "night-market-parties.golden.xml").read_bytes()
     screening = out["verification"]["screening"]
     (row,) = screening["screenings"]
     (match,) = row["matches"]  # the temple-bell sample, at its place in the cue (52–58 s), licensed in

@@ -91,6 +91,31 @@ def test_label_writes_every_kind_from_the_record_and_the_verifier_agrees(cli: Cl
     assert (cli.home / "mix.wav").read_bytes() != labelled.read_bytes()  # the release itself was not touched
 
 
+@pytest.mark.parametrize("container", ["FLAC", "MP3"])
+def test_label_works_on_flac_and_mp3(cli: Cli, work: str, container: str) -> None:
+    """The same three labels in a FLAC and an MP3 release: mutagen reads the AIGC JSON back, the
+    detector finds the audible label, and C2PA still validates after the tags were written."""
+    soundfile = pytest.importorskip("soundfile")
+    suffix = container.lower()
+    wav = _music(cli.home / "source.wav", 6)
+    data, rate = soundfile.read(str(wav))
+    soundfile.write(str(cli.home / f"take.{suffix}"), data, rate, format=container)
+    soundfile.write(str(cli.home / f"mix.{suffix}"), data[: rate * 5], rate, format=container)
+    assert cli("record", "generation", work, "--as", "alice", "--model", "m", "--prompt", "p",
+               "--output", f"take.{suffix}", "--duration", "6").code == 0
+    assert cli("record", "human-edit", work, "--as", "alice", "--input", f"take.{suffix}", "--output",
+               f"mix.{suffix}", "--kind", "mixing", "--segment", "0-2", "--duration", "5").code == 0
+    assert cli("record", "release", work, "--as", "alice", "--asset", f"mix.{suffix}", "--duration", "5").code == 0
+    root = _certify(cli, "alice")
+    result = cli("label", work, "--asset", f"mix.{suffix}", "--as", "alice", "-o", f"out.{suffix}", "--audible", "end",
+                 "--aigc", "--producer", "S", "--produce-id", "I", "--c2pa")
+    assert result.code == 0, result.err
+    labelled = cli.home / f"out.{suffix}"
+    assert json.loads(labels.read_implicit(labelled) or "{}")["Label"] == "1"
+    assert len(labels.detect_audible(labelled)) == 1
+    assert labels.read_c2pa(labelled, root).state == "Trusted"
+
+
 def labels_hash(path: Path) -> str:
     import hashlib
 
