@@ -386,11 +386,13 @@ class _Chunk:
     name: bytes
     offset: int  # of the chunk's data
     size: int  # of its data, clipped to the file for a final chunk that runs past it
+    complete: bool = True  # False when it was clipped
 
 
 def _wav_chunks(source: _Source) -> list[_Chunk]:
     """The chunks of a RIFF/RF64 WAVE file, in order. An RF64 ``data`` chunk takes its size from
-    ``ds64``; a last chunk running past the end of the file is clipped (a file cut short)."""
+    ``ds64``; a last chunk running past the end of the file is clipped and marked incomplete (a
+    recording cut short; the reader of the ``data`` chunk accepts it, that of ``id3 `` does not)."""
     head = source.read(0, 12, what="RIFF header")
     rf64 = head[:4] == b"RF64"
     chunks: list[_Chunk] = []
@@ -407,7 +409,7 @@ def _wav_chunks(source: _Source) -> list[_Chunk]:
             size = data_size
         body = position + 8
         if body + size > source.size:
-            chunks.append(_Chunk(name, body, source.size - body))
+            chunks.append(_Chunk(name, body, source.size - body, complete=False))
             return chunks
         chunks.append(_Chunk(name, body, size))
         position = body + size + (size & 1)
@@ -418,6 +420,9 @@ def _wav_labels(source: _Source) -> list[str]:
     values: list[str] = []
     for chunk in _wav_chunks(source):
         if chunk.name in (b"id3 ", b"ID3 "):
+            if not chunk.complete:
+                raise LabelFileError(f"{source.name}: the {chunk.name.decode().strip()} chunk runs past the end of "
+                                     "the file")
             values += _id3_labels(source, chunk.offset, chunk.offset + chunk.size)
     return values
 
@@ -908,10 +913,11 @@ class LabelFileCheck:
 
 
 def _excerpt(text: str, at: int) -> str:
-    """Up to 24 characters of ``text`` from a little before ``at``, quoted, on one line."""
-    start = max(0, at - 8)
-    piece = text[start : start + 24]
-    return ("…" if start else "") + json.dumps(piece, ensure_ascii=False) + ("…" if start + 24 < len(text) else "")
+    """Up to 32 characters of ``text`` from 16 before ``at``, quoted, on one line (characters that
+    are not printable shown as escapes)."""
+    start = max(0, at - 16)
+    piece = "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text[start : start + 32])
+    return "'" + ("…" if start else "") + piece + ("…" if start + 32 < len(text) else "") + "'"
 
 
 def _compare(embedded: str, recorded: str) -> str:
