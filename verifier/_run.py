@@ -165,6 +165,14 @@ class _Run:
                     self.digest.update(item.raw_head)
                     self.digest.update(content)
                     self._queue_event(content)
+                    # ... and the events after it, in one run (the bytes hashed as one span)
+                    span, run = reader.take_events(CHUNK - len(self.batch))
+                    if run:
+                        self.digest.update(span)
+                        self.batch += run
+                        self.batch_bytes += len(span)
+                        if len(self.batch) >= CHUNK or self.batch_bytes >= CHUNK_BYTES:
+                            self._flush_events(final=False)
                     continue
                 raw = item.raw_head + content
                 kind, record = decode_record(content)  # V1.5

@@ -148,6 +148,40 @@ class ItemReader:
             return Item(first + extra, prefix, length - len(prefix), streamed=True)
         return Item(first + extra, prefix + self._take(length - len(prefix)))
 
+    def take_events(self, limit: int) -> tuple[memoryview, list[bytes]]:
+        """Up to ``limit`` event records that follow at the reading position, each whole in the
+        block already read, with a one- or two-byte length in shortest form (V1.1–V1.4 hold for
+        them: an event record of at most 64 KiB is within every limit): the raw bytes of them all,
+        heads included, and their contents. Stops, leaving the position there, at the first item
+        that is not such a record — :meth:`read` then reads it as usual. The common run of a
+        bundle, read without one call per item."""
+        if self._unread:
+            return memoryview(b""), []
+        buffer, first = self._buffer, self._offset
+        offset, size, budget = first, len(buffer), self._remaining
+        contents: list[bytes] = []
+        while len(contents) < limit and offset + 3 <= size:
+            head = buffer[offset]
+            if head == 0x59:
+                start, length = offset + 3, (buffer[offset + 1] << 8) | buffer[offset + 2]
+                if length < 0x100:
+                    break
+            elif head == 0x58:
+                start, length = offset + 2, buffer[offset + 1]
+                if length < 24:
+                    break
+            else:
+                break
+            end = start + length
+            if end > size or end - first > budget or not buffer.startswith(EVENT_RECORD_PREFIX, start):
+                break
+            contents.append(buffer[start:end])
+            offset = end
+        self._offset = offset
+        self._remaining -= offset - first
+        self.items_read += len(contents)
+        return memoryview(buffer)[first:offset], contents
+
     def take(self, count: int) -> bytes:
         """The next ``count`` bytes of a streamed item (``Item.rest``)."""
         if count > self._unread:
