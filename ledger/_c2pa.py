@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from verifier.format import IPTC_TERMS, UsageError
+from verifier.format import IPTC_TERMS, UsageError, verify_ed25519
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 IPTC_CONTEXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
@@ -387,12 +387,14 @@ def sign_c2pa(src: Path, dst: Path, manifest: ManifestInput, signer: Callable[[b
         raise C2paError(f"{dst.parent} is not a folder")
     with open(src, "rb") as handle:
         media_type = sniff_format(handle.read(16))
-    key = _leaf_key(cert_chain_pem)
+    key = _leaf_key(cert_chain_pem).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     probe = b"provenote/c2pa/key-check\x00" + os.urandom(16)
     try:
-        key.verify(signer(probe), probe)
-    except (InvalidSignature, TypeError, ValueError) as e:
+        matches = verify_ed25519(key, signer(probe), probe)  # the format's one Ed25519 rule (spec/format.md §4.1)
+    except (TypeError, ValueError) as e:
         raise C2paError("the signing certificate's key is not the signer's key") from e
+    if not matches:
+        raise C2paError("the signing certificate's key is not the signer's key")
 
     definition = manifest_definition(manifest, manifest.title or dst.name)
     fd, temp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)

@@ -76,4 +76,8 @@ def test_no_other_signature_primitive_is_called() -> None:
                     offenders.append(f"{path.relative_to(ROOT)}:{called.lineno}: {called.attr}")
                 if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nacl"):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports {node.module}")
+    # X.509 is not the format: the C2PA test CA (ledger/_c2pa.py make_test_ca) signs certificates with
+    # cryptography's X.509 builder, which needs its own key objects. Format signatures never do.
+    allowed = {"ledger/_c2pa.py: from_private_bytes"}
+    offenders = [o for o in offenders if f"{o.split(':')[0]}: {o.split(': ')[-1]}" not in allowed]
     assert offenders == []
