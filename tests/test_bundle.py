@@ -243,7 +243,10 @@ def run_bounded(path: Path) -> None:
     """Run the verifier CLI in a child: exit 2, one error line, quickly, with bounded memory."""
     code = ("import resource, sys, time, runpy; t = time.perf_counter(); sys.argv = ['provenote-verify', "
             f"{str(path)!r}]\ntry:\n    runpy.run_module('verifier', run_name='__main__')\n"
-            "except SystemExit as e:\n    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "except SystemExit as e:\n"
+            # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so the child would
+            # report the test process's own high-water mark (bench/verify.py says the same).
+            "    rss = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
             "    print('RESULT', e.code, rss, time.perf_counter() - t, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     lines = proc.stderr.strip().splitlines()
