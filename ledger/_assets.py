@@ -77,6 +77,18 @@ def _flac_duration_ms(handle: BinaryIO) -> int | None:
     return round(total_samples * 1000 / sample_rate)
 
 
+def _after_id3(head: bytes, handle: BinaryIO) -> int | None:
+    """Where a FLAC stream starts after a leading ID3v2 tag, or None if what follows is not
+    ``fLaC``. Leaves ``handle`` at its start."""
+    if len(head) < 10 or head[:3] != b"ID3" or any(b & 0x80 for b in head[6:10]):
+        return None
+    size = 10 + ((head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]) + (10 if head[5] & 0x10 else 0)
+    handle.seek(size)
+    found = handle.read(4) == b"fLaC"
+    handle.seek(0)
+    return size if found else None
+
+
 def sniff_media_type(head: bytes, name: str) -> str:
     if head[8:12] == b"WAVE" and head[:4] in (b"RIFF", b"RF64", b"BW64"):
         return "audio/wav"
@@ -129,10 +141,14 @@ def describe_file(path: Path, *, duration_seconds: float | None = None) -> dict[
             head = handle.read(16)
             handle.seek(0)
             media_type = sniff_media_type(head, path.name)
+            flac_at = _after_id3(head, handle) if media_type == "audio/mpeg" else None
+            if flac_at is not None:  # an ID3 tag in front of a FLAC stream (C2PA writes one there)
+                media_type = "audio/flac"
             duration_ms: int | None = None
             if media_type == "audio/wav":
                 duration_ms = _wav_duration_ms(handle)
             elif media_type == "audio/flac":
+                handle.seek(flac_at or 0)
                 duration_ms = _flac_duration_ms(handle)
     except (OSError, struct.error) as e:
         raise AssetError(f"cannot read {path}: {e}") from e

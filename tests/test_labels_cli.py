@@ -89,6 +89,12 @@ def test_label_writes_every_kind_from_the_record_and_the_verifier_agrees(cli: Cl
     implicit = next(row for row in profile["labels"] if row["kind"] == "aigc-implicit")
     assert implicit["output_sha256"] == labels_hash(labelled)
     assert (cli.home / "mix.wav").read_bytes() != labelled.read_bytes()  # the release itself was not touched
+    # With --assets, the verifier reads the labelled file itself (spec/labels.md §4).
+    checked = json.loads(cli("verify", "w.bundle", "--assets", ".", "--json").out)["label_files"]
+    status = {check["kind"]: check["status"] for check in checked}
+    assert status == {"aigc-audible": "agrees", "aigc-implicit": "agrees", "c2pa": "agrees", "ddex": "not checked"}
+    text = cli("verify", "w.bundle", "--assets", ".").out
+    assert "aigc-implicit in" in text and ": agrees" in text
 
 
 @pytest.mark.parametrize("container", ["FLAC", "MP3"])

@@ -19,6 +19,16 @@ bundle holds an RFC 3161 timestamp (imported then, not before). This package nev
 """
 
 from verifier._files import read_regular_file
+from verifier._labelfiles import (
+    C2paFileCheck,
+    LabelFileCheck,
+    LabelFileError,
+    NotChecked,
+    check_label_files,
+    find_audible_label,
+    read_aigc_label,
+    read_c2pa_actions,
+)
 from verifier._package import PackageDefect, PackageReport, verify_package
 from verifier._report import (
     SPEC_VERSION,
@@ -46,8 +56,10 @@ from verifier.format import (
 )
 
 __all__ = [
-    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "Code", "CodedError", "ExistedBy", "Finding", "LicensingReport", "LogReport",
-    "MalformedBundle", "PackageDefect", "PackageReport", "Policy", "ProvenoteError", "Report", "SignerReport",
+    "SPEC_VERSION", "STEPS", "VERIFIER_VERSION", "C2paFileCheck", "Code", "CodedError", "ExistedBy",
+    "Finding", "LabelFileCheck", "LabelFileError", "LicensingReport", "LogReport", "MalformedBundle",
+    "NotChecked", "PackageDefect", "PackageReport", "Policy", "ProvenoteError", "Report", "SignerReport",
     "TimestampCheck", "TimestampReport", "UntrustedDataError", "UsageError", "VerificationFailure",
-    "check_timestamp", "load_tsa_roots", "read_regular_file", "verify_bundle", "verify_package",
+    "check_label_files", "check_timestamp", "find_audible_label", "load_tsa_roots", "read_aigc_label",
+    "read_c2pa_actions", "read_regular_file", "verify_bundle", "verify_package",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from verifier._labelfiles import LabelFileCheck
 from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, ScreeningReport, UsageRow
 from verifier.format import (
     PUBLIC_KEY_SIZE,
@@ -255,6 +256,7 @@ class Report:
     log: LogReport | None = None
     licensing: LicensingReport | None = None  # only for a valid bundle (V13)
     screening: ScreeningReport | None = None  # only for a valid bundle (V14)
+    label_files: tuple[LabelFileCheck, ...] = ()  # with --assets: each label against its file (labels.md §4)
 
     def __post_init__(self) -> None:
         if self.valid and (not self.readable or self.errors_not_listed
@@ -322,4 +324,6 @@ class Report:
             "log": self.log.to_json() if self.log else None,
             "licensing": self.licensing.to_json() if self.licensing else None,
             "screening": self.screening.to_json() if self.screening else None,
+            "label_files": [{"event": c.event, "kind": c.kind, "file": c.file, "status": c.status, "detail": c.detail}
+                            for c in self.label_files],
         }

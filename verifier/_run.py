@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from verifier._files import scan_by_hash
+from verifier._labelfiles import LabelFileCheck, check_label_files
 from verifier._log import LogCheck
 from verifier._report import TRUST_CODES, LicensingReport, LogReport, Policy, Report, SignerReport
 from verifier.analysis import analyse, analyse_licensing, analyse_screening
@@ -137,6 +138,7 @@ class _Run:
         self.logcheck = LogCheck(policy)
         self.log_records = 0
         self.log_report: LogReport | None = None
+        self.assets_found: dict[bytes, Path] = {}  # --assets: the supplied files the events name, by hash
 
     def error(self, code: Code, message: str, event: int | None = None) -> None:
         if len(self.errors) < MAX_FINDINGS:
@@ -358,6 +360,7 @@ class _Run:
 
     def _check_asset_dir(self, directory: Path) -> None:  # V8.5
         found, by_name = scan_by_hash(directory, {asset["size"] for asset in self.referenced.values()})
+        self.assets_found = found
         for digest, asset in sorted(self.referenced.items()):
             if digest in found:
                 self.assets_checked += 1
@@ -441,6 +444,9 @@ class _Run:
                                         coverage.generations, coverage.findings)
             screening = analyse_screening(self.kept)  # V14 (findings)
             warnings += screening.findings
+        label_files: tuple[LabelFileCheck, ...] = ()
+        if profile is not None and profile.labels and policy.assets_dir is not None:  # spec/labels.md §4
+            label_files = tuple(check_label_files(profile.labels, self.assets_found.get, set(self.hashes)))
         trusted: bool | None = None
         if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
             trusted = bool(signers) and all(s.trusted for s in signers) and (exporter is None or bool(exporter.trusted))
@@ -461,7 +467,7 @@ class _Run:
             disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
             assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
             kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report,
-            licensing=licensing, screening=screening)
+            licensing=licensing, screening=screening, label_files=label_files)
 
     def _anchored(self) -> dict[bytes, int]:
         """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""

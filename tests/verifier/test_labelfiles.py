@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from verifier._labelfiles import (
+from verifier import (
     C2paFileCheck,
     LabelFileCheck,
     LabelFileError,

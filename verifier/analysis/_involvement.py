@@ -250,6 +250,7 @@ class _Analysis:
                          "output_sha256": body["output"]["sha256"].hex(),
                          "contains_ai": stated, "chain_contains_ai": chain_class, "method": body["method"],
                          "positions_ms": [list(p) for p in body.get("positions", [])],
+                         "text": body.get("text"),  # aigc-implicit: the JSON as embedded (spec/labels.md §4)
                          "agrees": not reasons, "reasons": reasons})
         return rows
 

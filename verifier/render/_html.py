@@ -157,7 +157,7 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
         flags = "".join(f"<li><code>{escape(f)}</code> — {escape(FLAG_TEXT[lang][f])}</li>" for f in profile.red_flags)
         html.append(f'<section id="red-flags"><h2>{escape(t["red_flags"])}</h2>'
                     f'<ul>{flags or "<li>" + escape(t["none"]) + "</li>"}</ul></section>')
-        html.append(_labels(profile, lang))
+        html.append(_labels(profile, report, lang))
     if report.licensing is not None:
         html.append(_licensing(report, lang))
     if report.screening is not None:
@@ -335,7 +335,7 @@ def _licensing_findings(findings: tuple[Finding, ...], lang: str, t: dict[str, s
             f'<th>{escape(yes_no["event"])}</th><th>{escape(t["finding"])}</th></tr>{rows}</table>')
 
 
-def _labels(profile: Profile, lang: str) -> str:
+def _labels(profile: Profile, report: Report, lang: str) -> str:
     """spec/labels.md §3: each label event, what it states, what the chain shows, and whether they agree."""
     t, kinds = LABELS[lang], LABEL_KIND_NAMES[lang]
     head = f'<section id="labels"><h2>{escape(t["title"])}</h2>'
@@ -352,7 +352,13 @@ def _labels(profile: Profile, lang: str) -> str:
         f'<td>{escape(t["yes"] if row["agrees"] else t["no"] + ": " + "; ".join(row["reasons"]))}</td>'
         f'<td>{escape(", ".join(f"{s / 1000:.1f}–{e / 1000:.1f} s" for s, e in row["positions_ms"]))}</td></tr>'
         for row in profile.labels)
-    return head + f'<table><tr>{columns}</tr>{rows}</table><p class="note">{escape(t["note"])}</p></section>'
+    files = "".join(f'<tr class="{"present" if c.status == "agrees" else "absent"}"><td>#{c.event} '
+                    f'{escape(kinds.get(c.kind, c.kind))}</td><td>{escape(c.file)}</td><td>{escape(c.status)}</td>'
+                    f"<td>{escape(c.detail)}</td></tr>" for c in report.label_files)
+    if files:
+        files = (f'<h3>{escape(t["files"])}</h3><table><tr><th>{escape(t["kind"])}</th><th>{escape(t["file"])}</th>'
+                 f'<th>{escape(t["check"])}</th><th>{escape(t["detail"])}</th></tr>{files}</table>')
+    return head + f'<table><tr>{columns}</tr>{rows}</table>{files}<p class="note">{escape(t["note"])}</p></section>'
 
 
 def _seconds(ms: int) -> str:

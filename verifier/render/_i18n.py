@@ -317,6 +317,7 @@ LABELS = {
         "kind": "Label", "release": "Release", "file": "Labelled file", "written": "Written",
         "states": "States", "chain": "The chain shows", "agrees": "Agrees with the chain",
         "where": "Where (audible)", "yes": "yes", "no": "NO",
+        "files": "The labelled files themselves (--assets)", "check": "Check", "detail": "Detail",
         "note": "Each label is checked against the class the verifier computes from this bundle: a label that "
                 "states less AI than the chain shows raises label.understates_ai. Labelled files themselves are "
                 "checked only where they are supplied.",
@@ -326,6 +327,7 @@ LABELS = {
         "kind": "标识", "release": "发布", "file": "被标识的文件", "written": "写出",
         "states": "声明", "chain": "签名链显示", "agrees": "与签名链一致",
         "where": "位置（声音标识）", "yes": "是", "no": "否",
+        "files": "被标识文件本身（--assets）", "check": "核对", "detail": "说明",
         "note": "每个标识都与验证器根据本证据包计算出的类别进行核对：声明的 AI 成分少于签名链所显示的标识会触发 "
                 "label.understates_ai。仅在提供了被标识的文件时才检查文件本身。",
     },

@@ -87,6 +87,8 @@ def _lines(report: Report) -> list[str]:
             verdict = "agrees with the chain" if row["agrees"] else "UNDERSTATES AI: " + "; ".join(row["reasons"])
             lines.append(f"label   #{row['event']} {row['kind']} on {row['input']} → {row['output']}: "
                          f"ContainsAI {row['contains_ai']}, {verdict}")
+    for check in report.label_files:  # --assets: the labelled files themselves (spec/labels.md §4)
+        lines.append(f"label   #{check.event} {check.kind} in {check.file}: {check.status} — {check.detail}")
     lines += _licensing_lines(report)
     lines += _screening_lines(report)
     return lines
