@@ -1,5 +1,5 @@
 """Pre-release screening on the writer's side (spec/screening.md): the fingerprint method, the
-reference catalogue, and the signed ``screening`` event (spec/screening.md §5).
+reference catalogue, and the signed ``screening`` event (spec/screening.md §7).
 
 A public module of its own, imported only where screening is used: it needs the optional extra
 ``provenote[screen]`` (numpy, scipy, soundfile), which neither the rest of the writer nor the
@@ -60,7 +60,7 @@ class Screened:
 
 def screening_body(asset: dict[str, Any], catalogue: Catalogue, catalogue_name: str, min_seconds: float,
                    matches: Sequence[Match]) -> dict[str, Any]:
-    """The ``screening`` body (spec/screening.md §5) for ``asset`` screened against ``catalogue``.
+    """The ``screening`` body (spec/screening.md §7) for ``asset`` screened against ``catalogue``.
 
     Times become whole milliseconds, spans rounded outward (start down, end up), so a span is
     never recorded shorter than the passage found; ``min_ms`` is ``min_seconds`` rounded down.

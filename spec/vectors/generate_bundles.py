@@ -423,7 +423,7 @@ def licensing_story() -> list[Spec]:
 
 BELL_PAYMENT = 12  # index of the bell licence's payment in licensing_story()
 
-#: The reference catalogue of the screening vectors (spec/screening.md §4): its identity is over
+#: The reference catalogue of the screening vectors (spec/screening.md §5.1): its identity is over
 #: the method and the sorted hashes of three tracks (a6, a8, a9).
 SCREENING_CATALOGUE = {
     "identity": hashlib.sha256(b"provenote-catalogue/1\x00provenote-fp/1\x00"
@@ -997,7 +997,7 @@ def vectors() -> list[Vector]:
         "another model (cue-gen-xl)", assemble(sign_chain(at(lic, AI_LICENCE, body={
             "document": ai_licence(model="cue-gen-xl")}))), warnings=("generation.no_output_licence",))
 
-    # V14 pre-release screening (spec/screening.md §5): a finding (exit 0), or a body the schema refuses.
+    # V14 pre-release screening (spec/screening.md §7): a finding (exit 0), or a body the schema refuses.
     def screened(*matches: dict[str, Any], **changes: Any) -> list[Spec]:
         body = {"asset": A[7], "catalogue": SCREENING_CATALOGUE, "method": "provenote-fp/1", "min_ms": 5_000,
                 "matches": list(matches)}

@@ -5,7 +5,7 @@ spec/licensing.md §3).
 
 Today: the degree of human involvement, method ``provenote-hi/1`` (spec/human-involvement.md),
 licence coverage (spec/licensing.md §3, verification.md V13) and pre-release screening
-(spec/screening.md §5, verification.md V14).
+(spec/screening.md §7, verification.md V14).
 """
 
 from verifier.analysis._involvement import (

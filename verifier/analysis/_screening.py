@@ -1,4 +1,4 @@
-"""Pre-release screening, step V14 of spec/verification.md (spec/screening.md §5).
+"""Pre-release screening, step V14 of spec/verification.md (spec/screening.md §7).
 
 Pure: from the summaries of a *verified* chain's events to what was screened, against which
 catalogue, what each screening matched, whether a licence-in of the chain names each match's

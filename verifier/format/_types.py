@@ -284,7 +284,7 @@ def _fields(required: Mapping[str, Validator]) -> Validator:
     return check
 
 
-#: spec/screening.md §5: what a screening was made against, and one match it found.
+#: spec/screening.md §7: what a screening was made against, and one match it found.
 _catalogue = _fields({"identity": _digest, "name": check_text, "tracks": _uint, "duration_ms": _uint})
 _match = _fields({"reference": _digest, "name": check_text, "query": _segment, "in_reference": _segment,
                   "score": _uint})
@@ -398,7 +398,7 @@ EVENT_TYPES: dict[str, EventType] = {
                   extra_check=_label_check,
                   assets=(AssetField("output", _P, False), AssetField("input", _U, False)),
                   references=(Reference("release", allowed=frozenset({"release"})),)),
-        # spec/screening.md §5: a pre-release screening against a reference catalogue (ADR 0011)
+        # spec/screening.md §7: a pre-release screening against a reference catalogue (ADR 0011)
         EventType("screening", {"asset": _asset, "catalogue": _catalogue, "method": check_text, "min_ms": _uint,
                                 "matches": _list_of(_match)},
                   extra_check=_screening_check, assets=(AssetField("asset", _U, False),)),

@@ -274,7 +274,7 @@ FINDING_TEXT = {
            "screening.unlicensed_match": "筛查匹配到的参考曲目没有任何获得的授权指明"},
 }
 
-#: The pre-release screening section (spec/screening.md §5, verification.md V14).
+#: The pre-release screening section (spec/screening.md §7, verification.md V14).
 SCREENING = {
     "en": {
         "title": "Pre-release screening",
