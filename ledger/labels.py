@@ -55,6 +55,7 @@ from ledger._c2pa import (
 )
 from ledger._ddex import ERN_NAMESPACE, DdexError, iso_duration, party_list_fragment, sound_recording_fragment
 from ledger._keystore import KeyStore, Signer
+from ledger._licences import write_atomic
 from ledger._store import Appended, EventDraft, Ledger
 from verifier.format import CONTAINS_AI, EventHash, WorkId
 
@@ -153,8 +154,8 @@ def ddex_label(book: Ledger, work: WorkId, signer: Signer, master: Path, output:
     recording = sound_recording_fragment(isrc, title, contains_ai, list(contributors), duration_ms)
     parties = party_list_fragment(list(contributors))
     master_ref = describe_file(master)
-    _write_bytes(output.with_name(output.stem + ".parties.xml"), parties)
-    _write_bytes(output, recording)
+    write_atomic(output.with_name(output.stem + ".parties.xml"), parties)
+    write_atomic(output, recording)
     body = {"release": bytes(release), "input": master_ref, "output": describe_file(output), "kind": "ddex",
             "method": METHOD, "contains_ai": contains_ai, "label_sha256": hashlib.sha256(recording).digest()}
     return book.append(work, signer, EventDraft("label", body, {}, occurred))
@@ -166,18 +167,6 @@ def _place(source: Path, output: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as handle, source.open("rb") as reading:
             shutil.copyfileobj(reading, handle, 1 << 20)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, output)
-    finally:
-        Path(temp).unlink(missing_ok=True)
-
-
-def _write_bytes(output: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, output)
@@ -200,8 +189,7 @@ def attach_certificate(store: KeyStore, name: str, chain_pem: bytes) -> Path:
     Raises: KeyStoreError (no such key), C2paError (the chain does not fit)."""
     path = _certificate_path(store, name)
     check_chain(chain_pem, store.info(name).public_key)
-    _write_bytes(path, chain_pem)
-    os.chmod(path, 0o600)
+    write_atomic(path, chain_pem, mode=0o600)
     return path
 
 
