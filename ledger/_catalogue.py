@@ -54,11 +54,11 @@ _POSTING = np.dtype([("hash", ">u4"), ("track", ">u4"), ("frame", ">u4")])
 # -- matching (spec/screening.md §6) ---------------------------------------------------------------
 MIN_SCORE = 20  # a passage needs at least this many query landmarks at one offset ...
 MIN_RATIO = 0.03  # ... that are at least 3% of the query's landmarks over the passage
-OFFSET_SLACK = 1  # frames: postings at offset d-1, d, d+1 count for offset d
+OFFSET_SLACK = 1  # frames: postings at offset d-1, d, d+1 count for offset d (the code assumes 1)
 SEPARATE_OFFSETS = 4  # frames: within a reference, offsets closer than this are one alignment
 MAX_GAP_SECONDS = 3.0  # aligned landmarks further apart in the query than this split a passage
-EDGE_FRAMES, EDGE_SECONDS = 3, 1.0
-EDGE_EXTEND = 1.0  # a passage starts and ends where 3 aligned anchor frames lie within 1 s
+EDGE_LANDMARKS, EDGE_SECONDS = 3, 1.0  # a passage starts and ends where 3 aligned landmarks lie within 1 s
+EDGE_EXTEND = 1.0  # ... and reaches one mean spacing of its aligned frames beyond its first and last
 DEFAULT_MIN_SECONDS = 5.0
 
 
@@ -433,29 +433,30 @@ def _align(query: Landmarks, postings: NDArray[np.void], min_seconds: float) -> 
     query end, reference start, reference end, duration, score, ratio) tuples."""
     if len(postings) == 0 or len(query) == 0:
         return []
-    # Pair every posting with every query landmark of its hash: the query sorted by hash.
+    # Pair every posting with every query landmark of its hash. Postings come in runs of one hash
+    # (getmulti reads them hash by hash); each run pairs with the query's landmarks of that hash,
+    # found in the query sorted by hash: one binary search per run, not per posting.
     order = np.argsort(query.hashes, kind="stable")
-    q_hash, q_frame = query.hashes[order].astype(np.int64), query.frames[order].astype(np.int64)
-    p_hash = postings["hash"].astype(np.int64)
-    low = np.searchsorted(q_hash, p_hash, side="left")
-    high = np.searchsorted(q_hash, p_hash, side="right")
-    counts = high - low
-    which = np.repeat(np.arange(len(postings)), counts)
+    q_hash, q_frame = query.hashes[order], query.frames[order].astype(np.int64)
+    p_hash = postings["hash"].astype(np.uint32)
+    starts = np.flatnonzero(np.concatenate(([True], p_hash[1:] != p_hash[:-1])))
+    run_size = np.diff(np.append(starts, len(p_hash)))
+    run_low = np.searchsorted(q_hash, p_hash[starts], side="left")
+    run_count = np.searchsorted(q_hash, p_hash[starts], side="right") - run_low
+    counts, low = np.repeat(run_count, run_size), np.repeat(run_low, run_size)
+    which = np.repeat(np.arange(len(p_hash)), counts)
     q_index = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
     track = postings["track"].astype(np.int64)[which]
     offset = postings["frame"].astype(np.int64)[which] - q_frame[q_index]
     landmark = order[q_index]  # the query landmark's index in ``query``
-    # Votes per (track, offset), then each offset's votes with its neighbours'.
+    # Votes per (track, offset), then each offset's votes with its neighbours' (OFFSET_SLACK = 1):
+    # the keys are sorted and distinct, so offset d + 1 of a track, if voted for, is the next key.
     key = (track << 32) + offset + (1 << 31)
     bins, votes = np.unique(key, return_counts=True)
     window = votes.copy()
-    for slack in range(1, OFFSET_SLACK + 1):
-        for sign in (-1, 1):
-            at = np.searchsorted(bins, bins + sign * slack)
-            at_ok = at < len(bins)
-            hit = np.zeros(len(bins), dtype=bool)
-            hit[at_ok] = bins[at[at_ok]] == bins[at_ok] + sign * slack
-            window[hit] += votes[at[hit]]
+    adjacent = bins[1:] == bins[:-1] + 1
+    window[:-1] += np.where(adjacent, votes[1:], 0)
+    window[1:] += np.where(adjacent, votes[:-1], 0)
     candidates = np.flatnonzero(window >= MIN_SCORE)
     candidates = candidates[np.lexsort((bins[candidates], -window[candidates]))]
     chosen: dict[int, list[int]] = {}
@@ -467,7 +468,7 @@ def _align(query: Landmarks, postings: NDArray[np.void], min_seconds: float) -> 
         chosen.setdefault(number, []).append(center)
         ids = np.unique(landmark[(track == number) & (np.abs(offset - center) <= OFFSET_SLACK)])
         frames = query.frames[ids].astype(np.int64)  # ascending: landmarks are sorted by frame
-        for first, last in _passages(np.unique(frames)):
+        for first, last in _passages(frames):
             score = int(np.searchsorted(frames, last, side="right") - np.searchsorted(frames, first, side="left"))
             in_query = int(np.searchsorted(query.frames, last, side="right")
                            - np.searchsorted(query.frames, first, side="left"))
@@ -484,16 +485,20 @@ def _align(query: Landmarks, postings: NDArray[np.void], min_seconds: float) -> 
 
 
 def _passages(frames: NDArray[np.int64]) -> list[tuple[int, int]]:
-    """(first, last) anchor frames of each passage in the distinct aligned anchor frames of one
-    alignment: split where two are more than MAX_GAP_SECONDS apart, then each end trimmed to the
-    first (last) frame with at least EDGE_FRAMES aligned frames within EDGE_SECONDS after (before)
-    it — a stray coincidence near a passage does not stretch it."""
+    """(first, last) anchor frames of each passage of one alignment, from the anchor frames of its
+    aligned landmarks (ascending, one per landmark): split where two distinct frames are more than
+    MAX_GAP_SECONDS apart, then each end trimmed to the first (last) frame with at least
+    EDGE_LANDMARKS aligned landmarks within EDGE_SECONDS after (before) it, its own included. A
+    stray coincidence near a passage is one landmark: it does not stretch the passage, while the
+    first true anchor, which usually has several of its pairs aligned, starts it."""
     found = []
     window = int(EDGE_SECONDS / FRAME_SECONDS)
-    for run in np.split(frames, np.flatnonzero(np.diff(frames) * FRAME_SECONDS > MAX_GAP_SECONDS) + 1):
-        ahead = np.searchsorted(run, run + window, side="right") - np.arange(len(run))
-        behind = np.arange(1, len(run) + 1) - np.searchsorted(run, run - window, side="left")
-        starts, ends = np.flatnonzero(ahead >= EDGE_FRAMES), np.flatnonzero(behind >= EDGE_FRAMES)
+    distinct = np.unique(frames)
+    for run in np.split(distinct, np.flatnonzero(np.diff(distinct) * FRAME_SECONDS > MAX_GAP_SECONDS) + 1):
+        inside = frames[np.searchsorted(frames, run[0], side="left"):np.searchsorted(frames, run[-1], side="right")]
+        ahead = np.searchsorted(inside, run + window, side="right") - np.searchsorted(inside, run, side="left")
+        behind = np.searchsorted(inside, run, side="right") - np.searchsorted(inside, run - window, side="left")
+        starts, ends = np.flatnonzero(ahead >= EDGE_LANDMARKS), np.flatnonzero(behind >= EDGE_LANDMARKS)
         if len(starts) and len(ends) and run[starts[0]] <= run[ends[-1]]:
             found.append((int(run[starts[0]]), int(run[ends[-1]])))
     return found
