@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from ledger._fingerprint import (
     FRAME_SECONDS,
+    MAX_DT,
     METHOD,
     SAMPLE_RATE,
     WINDOW,
@@ -58,6 +59,7 @@ OFFSET_SLACK = 1  # frames: postings at offset d-1, d, d+1 count for offset d (t
 SEPARATE_OFFSETS = 4  # frames: within a reference, offsets closer than this are one alignment
 MAX_GAP_SECONDS = 3.0  # aligned landmarks further apart in the query than this split a passage
 EDGE_LANDMARKS, EDGE_SECONDS = 3, 1.0  # a passage starts and ends where 3 aligned landmarks lie within 1 s
+EDGE_REACH_SECONDS = 2.0  # ... then widens by up to 2 s where edge variants (frame step +-1) continue it
 EDGE_EXTEND = 1.0  # ... and reaches one mean spacing of its aligned frames beyond its first and last
 DEFAULT_MIN_SECONDS = 5.0
 
@@ -411,35 +413,45 @@ class Catalogue:
         with self._env.begin() as txn:
             if txn.stat(self._db["by_sha"])["entries"] == 0:
                 raise CatalogueError("the catalogue is empty: add reference tracks before screening")
-            postings = self._postings(txn, query)
-            found = _align(query, postings, float(min_seconds))
+            ids = np.arange(len(query), dtype=np.int64)
+            alignments = _alignments(_pairs(query.hashes, query.frames, ids, self._postings(txn, query.hashes)))
+            found = []
+            if alignments:
+                hashes, frames, variant_ids = _edge_variants(query, alignments)
+                track, offset, landmark = _pairs(hashes, frames, variant_ids, self._postings(txn, hashes))
+                for number, center, exact in alignments:
+                    edge = landmark[(track == number) & (np.abs(offset - center) <= OFFSET_SLACK)]
+                    found += _measure(query, number, center, exact, edge, float(min_seconds))
             names = {number: Track.decode(_must(txn.get(_u32(number), db=self._db["tracks"])))
                      for number in {m[0] for m in found}}
         matches = [Match(names[n].sha256, names[n].name, q0, q1, r0, r1, length, score, ratio)
                    for n, q0, q1, r0, r1, length, score, ratio in found]
         return sorted(matches, key=lambda m: (-m.score, m.reference, m.query_start))
 
-    def _postings(self, txn: lmdb.Transaction, query: Landmarks) -> NDArray[np.void]:
-        """Every posting of the query's distinct hashes: (hash, track, frame) records."""
-        distinct = np.unique(query.hashes).astype(">u4").tobytes()
+    def _postings(self, txn: lmdb.Transaction, hashes: NDArray[np.uint32]) -> NDArray[np.void]:
+        """Every posting of the distinct ``hashes``: (hash, track, frame) records, hash by hash."""
+        distinct = np.unique(hashes).astype(">u4").tobytes()
         keys = [distinct[i:i + 4] for i in range(0, len(distinct), 4)]
         cursor = txn.cursor(db=self._db["index"])
         raw = cursor.getmulti(keys, dupdata=True, dupfixed_bytes=8, keyfixed=True)
         return np.frombuffer(raw, dtype=_POSTING)
 
 
-def _align(query: Landmarks, postings: NDArray[np.void], min_seconds: float) -> list[tuple[int, float, float, float, float, float, int, float]]:
-    """The offset-histogram search (spec/screening.md §6.2), as (track number, query start,
-    query end, reference start, reference end, duration, score, ratio) tuples."""
-    if len(postings) == 0 or len(query) == 0:
-        return []
-    # Pair every posting with every query landmark of its hash. Postings come in runs of one hash
-    # (getmulti reads them hash by hash); each run pairs with the query's landmarks of that hash,
-    # found in the query sorted by hash: one binary search per run, not per posting.
-    order = np.argsort(query.hashes, kind="stable")
-    q_hash, q_frame = query.hashes[order], query.frames[order].astype(np.int64)
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+
+
+def _pairs(hashes: NDArray[np.uint32], frames: NDArray[np.int32], ids: NDArray[np.int64],
+           postings: NDArray[np.void]) -> Pairs:
+    """Every (posting, query landmark) pair of one hash, as (track, offset, landmark id) arrays:
+    offset = the posting's frame - the landmark's frame; ``ids`` name the landmarks.
+
+    Postings come in runs of one hash (getmulti reads them hash by hash); each run pairs with the
+    landmarks of that hash, found in the landmarks sorted by hash: one binary search per run."""
+    order = np.argsort(hashes, kind="stable")
+    q_hash, q_frame = hashes[order], frames[order].astype(np.int64)
     p_hash = postings["hash"].astype(np.uint32)
-    starts = np.flatnonzero(np.concatenate(([True], p_hash[1:] != p_hash[:-1])))
+    starts = np.flatnonzero(np.concatenate(([True], p_hash[1:] != p_hash[:-1]))) if len(p_hash) else \
+        np.zeros(0, dtype=np.int64)
     run_size = np.diff(np.append(starts, len(p_hash)))
     run_low = np.searchsorted(q_hash, p_hash[starts], side="left")
     run_count = np.searchsorted(q_hash, p_hash[starts], side="right") - run_low
@@ -448,7 +460,15 @@ def _align(query: Landmarks, postings: NDArray[np.void], min_seconds: float) -> 
     q_index = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
     track = postings["track"].astype(np.int64)[which]
     offset = postings["frame"].astype(np.int64)[which] - q_frame[q_index]
-    landmark = order[q_index]  # the query landmark's index in ``query``
+    return track, offset, ids[order][q_index]
+
+
+def _alignments(pairs: Pairs) -> list[tuple[int, int, NDArray[np.int64]]]:
+    """The alignments (spec/screening.md §6.1–6.2): (track number, offset, the ids of its aligned
+    query landmarks, ascending), strongest first."""
+    track, offset, landmark = pairs
+    if len(track) == 0:
+        return []
     # Votes per (track, offset), then each offset's votes with its neighbours' (OFFSET_SLACK = 1):
     # the keys are sorted and distinct, so offset d + 1 of a track, if voted for, is the next key.
     key = (track << 32) + offset + (1 << 31)
@@ -466,22 +486,73 @@ def _align(query: Landmarks, postings: NDArray[np.void], min_seconds: float) -> 
         if any(abs(center - other) < SEPARATE_OFFSETS for other in chosen.get(number, [])):
             continue
         chosen.setdefault(number, []).append(center)
-        ids = np.unique(landmark[(track == number) & (np.abs(offset - center) <= OFFSET_SLACK)])
-        frames = query.frames[ids].astype(np.int64)  # ascending: landmarks are sorted by frame
-        for first, last in _passages(frames):
-            score = int(np.searchsorted(frames, last, side="right") - np.searchsorted(frames, first, side="left"))
-            in_query = int(np.searchsorted(query.frames, last, side="right")
-                           - np.searchsorted(query.frames, first, side="left"))
-            distinct = np.unique(frames[(frames >= first) & (frames <= last)])
-            spacing = (last - first) / max(1, len(distinct) - 1) * EDGE_EXTEND
-            start = max(0.0, (first - spacing) * FRAME_SECONDS)
-            end = (last + spacing) * FRAME_SECONDS + WINDOW / SAMPLE_RATE
-            if score < MIN_SCORE or end - start < min_seconds or score / in_query < MIN_RATIO:
-                continue
-            shift = center * FRAME_SECONDS
-            found.append((number, start, end, max(0.0, start + shift), max(0.0, end + shift), end - start,
-                          score, score / in_query))
+        found.append((number, center, np.unique(landmark[(track == number) & (np.abs(offset - center) <= OFFSET_SLACK)])))
     return found
+
+
+def _edge_variants(query: Landmarks, alignments: list[tuple[int, int, NDArray[np.int64]]]
+                   ) -> tuple[NDArray[np.uint32], NDArray[np.int32], NDArray[np.int64]]:
+    """The edge variants (spec/screening.md §6.3) of the query's landmarks anchored within
+    EDGE_REACH_SECONDS of an alignment's aligned landmarks: the same hash with the frame step one
+    less and one more (kept within 1..MAX_DT), as (hashes, frames, landmark ids). A peak that
+    moved by one frame (the query's frame grid is not the reference's) changes its pairs' frame
+    step by one: near a passage's ends, where evidence is thin, such pairs still place it."""
+    reach = int(EDGE_REACH_SECONDS / FRAME_SECONDS)
+    near = np.zeros(len(query), dtype=bool)
+    for _, _, exact in alignments:
+        low, high = int(query.frames[exact[0]]) - reach, int(query.frames[exact[-1]]) + reach
+        near |= (query.frames >= low) & (query.frames <= high)
+    ids = np.flatnonzero(near).astype(np.int64)
+    step = query.hashes[ids].astype(np.int64) & 0x3F
+    hashes, frames, which = [], [], []
+    for delta in (-1, 1):
+        keep = (step + delta >= 1) & (step + delta <= MAX_DT)
+        hashes.append((query.hashes[ids[keep]].astype(np.int64) + delta).astype(np.uint32))
+        frames.append(query.frames[ids[keep]])
+        which.append(ids[keep])
+    return np.concatenate(hashes), np.concatenate(frames), np.concatenate(which)
+
+
+def _measure(query: Landmarks, number: int, center: int, exact: NDArray[np.int64], edge: NDArray[np.int64],
+             min_seconds: float) -> list[tuple[int, float, float, float, float, float, int, float]]:
+    """The passages of one alignment that pass the thresholds (spec/screening.md §6.3), as
+    (track number, query start, query end, reference start, reference end, duration, score,
+    ratio) tuples. ``exact`` and ``edge`` are the ids of the landmarks aligned exactly and by an
+    edge variant: the exact ones make and score a passage, the edge ones may widen its ends."""
+    frames = query.frames[exact].astype(np.int64)  # ascending: landmarks are sorted by frame
+    evidence = query.frames[np.unique(np.concatenate([exact, edge]))].astype(np.int64)
+    found = []
+    for first, last in _passages(frames):
+        first, last = _widen(evidence, first, last)
+        score = int(np.searchsorted(frames, last, side="right") - np.searchsorted(frames, first, side="left"))
+        in_query = int(np.searchsorted(query.frames, last, side="right")
+                       - np.searchsorted(query.frames, first, side="left"))
+        distinct = np.unique(frames[(frames >= first) & (frames <= last)])
+        spacing = (last - first) / max(1, len(distinct) - 1) * EDGE_EXTEND
+        start = max(0.0, (first - spacing) * FRAME_SECONDS)
+        end = (last + spacing) * FRAME_SECONDS + WINDOW / SAMPLE_RATE
+        if score < MIN_SCORE or end - start < min_seconds or score / in_query < MIN_RATIO:
+            continue
+        shift = center * FRAME_SECONDS
+        found.append((number, start, end, max(0.0, start + shift), max(0.0, end + shift), end - start,
+                      score, score / in_query))
+    return found
+
+
+def _widen(evidence: NDArray[np.int64], first: int, last: int) -> tuple[int, int]:
+    """A passage's first frame moved back to the earliest evidence frame f at most EDGE_REACH
+    before it with EDGE_LANDMARKS evidence landmarks within EDGE_SECONDS after f; its last frame
+    forward likewise (``evidence``: the anchor frames of the exact and edge landmarks, ascending)."""
+    reach, window = int(EDGE_REACH_SECONDS / FRAME_SECONDS), int(EDGE_SECONDS / FRAME_SECONDS)
+    before = evidence[np.searchsorted(evidence, first - reach, side="left"):np.searchsorted(evidence, first, side="left")]
+    ahead = np.searchsorted(evidence, before + window, side="right") - np.searchsorted(evidence, before, side="left")
+    if (ahead >= EDGE_LANDMARKS).any():
+        first = int(before[np.argmax(ahead >= EDGE_LANDMARKS)])
+    after = evidence[np.searchsorted(evidence, last, side="right"):np.searchsorted(evidence, last + reach, side="right")]
+    behind = np.searchsorted(evidence, after, side="right") - np.searchsorted(evidence, after - window, side="left")
+    if (behind >= EDGE_LANDMARKS).any():
+        last = int(after[len(after) - 1 - np.argmax((behind >= EDGE_LANDMARKS)[::-1])])
+    return first, last
 
 
 def _passages(frames: NDArray[np.int64]) -> list[tuple[int, int]]:
