@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+from array import array
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 from verifier._files import scan_by_hash
 from verifier._labelfiles import LabelFileCheck, check_label_files
@@ -94,6 +95,56 @@ def _verify_handle(handle: BinaryIO, policy: Policy) -> Report:
     return run.report()
 
 
+class _Digests(Sequence[bytes]):
+    """The events' 32-byte hashes, packed: 32 bytes an event, not a bytes object each (peak
+    memory stays flat with the number of events)."""
+
+    def __init__(self) -> None:
+        self._packed = bytearray()
+        self.append = self._packed.extend  # a 32-byte hash at a time
+
+    def __len__(self) -> int:
+        return len(self._packed) // DIGEST_SIZE
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("event index out of range")
+        return bytes(self._packed[index * DIGEST_SIZE:(index + 1) * DIGEST_SIZE])
+
+
+class _Times(Sequence[int | None]):
+    """The events' recorded times, packed as 64-bit integers (-1: the event failed its own checks)."""
+
+    def __init__(self) -> None:
+        self._packed = array("q")
+
+    def append(self, time: int | None) -> None:
+        self._packed.append(-1 if time is None else time)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    @overload
+    def __getitem__(self, index: int) -> int | None: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int | None]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int | None] | None:
+        if isinstance(index, slice):
+            return [None if t < 0 else t for t in self._packed[index]]
+        time = self._packed[index]
+        return None if time < 0 else time
+
+
 class _Run:
     """The state of one verification (steps V1–V10)."""
 
@@ -133,8 +184,8 @@ class _Run:
         self.assets_embedded = 0
         self.assets_checked = 0
         self.assets_missing = 0
-        self.hashes: list[bytes] = []  # every event record's hash, in order (V11.2)
-        self.times: list[int | None] = []  # and its recorded time (None: the event failed V3–V7)
+        self.hashes = _Digests()  # every event record's hash, in order (V11.2)
+        self.times = _Times()  # and its recorded time (None: the event failed V3–V7)
         self.logcheck = LogCheck(policy)
         self.log_records = 0
         self.log_report: LogReport | None = None
