@@ -15,7 +15,7 @@ import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from verifier.format import UsageError, asset_digest
+from verifier.format import UsageError, asset_digest, audio_media_type
 
 _BLOCK = 1 << 20
 MAX_DURATION_SECONDS = 10 * 24 * 3600  # ten days: longer is a slip, not a recording
@@ -90,12 +90,9 @@ def _after_id3(head: bytes, handle: BinaryIO) -> int | None:
 
 
 def sniff_media_type(head: bytes, name: str) -> str:
-    if head[8:12] == b"WAVE" and head[:4] in (b"RIFF", b"RF64", b"BW64"):
-        return "audio/wav"
-    if head[:4] == b"fLaC":
-        return "audio/flac"
-    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
+    audio = audio_media_type(head)
+    if audio is not None:
+        return audio
     if head[:4] == b"%PDF":
         return "application/pdf"
     guessed, _ = mimetypes.guess_type(name)

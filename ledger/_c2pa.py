@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from verifier.format import IPTC_TERMS, UsageError, verify_ed25519
+from verifier.format import IPTC_TERMS, UsageError, audio_media_type, verify_ed25519
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 IPTC_CONTEXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
@@ -341,12 +341,9 @@ def sniff_format(head: bytes) -> str:
 
     Raises: C2paError for anything else.
     """
-    if len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head[:4] == b"fLaC":
-        return "audio/flac"
-    if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
+    media_type = audio_media_type(head) if head[:4] != b"BW64" else None  # c2pa writes RIFF and RF64 WAVE
+    if media_type is not None:
+        return media_type
     raise C2paError("not a WAV, MP3 or FLAC file: C2PA labels are written for those three here")
 
 

@@ -40,6 +40,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
+from verifier.format import audio_media_type
+
 __all__ = [
     "STATUSES",
     "C2paFileCheck",
@@ -814,12 +816,9 @@ def _hash(value: object) -> bytes | None:
 
 
 def _media_type(head: bytes, name: str) -> str:
-    if len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head[:4] == b"fLaC":
-        return "audio/flac"
-    if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
+    media_type = audio_media_type(head) if head[:4] != b"BW64" else None  # as the C2PA writer reads them
+    if media_type is not None:
+        return media_type
     raise NotChecked(f"{name}: C2PA manifests are read from WAV, MP3 and FLAC files")
 
 

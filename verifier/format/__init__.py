@@ -84,6 +84,7 @@ from verifier.format._ids import (
     KeyId,
     WorkId,
     asset_digest,
+    audio_media_type,
     event_hash,
     key_id,
 )
@@ -257,6 +258,7 @@ __all__ = [
     "VerifierKey",
     "WorkId",
     "asset_digest",
+    "audio_media_type",
     "check_chunk",
     "check_country",
     "check_currency",

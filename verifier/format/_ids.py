@@ -61,6 +61,20 @@ def key_id(public_key: bytes) -> KeyId:
 
 
 
+def audio_media_type(head: bytes) -> str | None:
+    """The media type of an audio file from its first 12 bytes or more — ``audio/wav`` (RIFF,
+    RF64 or BW64 WAVE), ``audio/flac``, ``audio/mpeg`` (an ID3v2 tag or an MPEG audio frame
+    header) — or None. The one reading of an asset's container that the writer, its labellers
+    and the verifier's label readers share."""
+    if len(head) >= 12 and head[8:12] == b"WAVE" and head[:4] in (b"RIFF", b"RF64", b"BW64"):
+        return "audio/wav"
+    if head[:4] == b"fLaC":
+        return "audio/flac"
+    if head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    return None
+
+
 def asset_digest(chunks: Iterable[bytes]) -> tuple[AssetHash, int]:
     """The asset hash of bytes given in chunks — plain SHA-256, no prefix, as ``sha256sum``
     computes it (format.md §5) — and their total size. Memory: one chunk at a time."""
