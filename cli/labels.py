@@ -13,10 +13,10 @@ from typing import Any
 import click
 
 from cli.context import Context, emit_json, fail, pass_ctx
-from ledger import Ledger, LedgerError, export_bundle, parse_time, sha256_file
+from ledger import Ledger, export_bundle, find_assets, parse_time, sha256_file
 from verifier import Report, verify_bundle
 from verifier.analysis import release_class, released_lineage
-from verifier.format import AUDIBLE_WHERE, CONTAINS_AI, UsageError, WorkId, format_time, key_id
+from verifier.format import AUDIBLE_WHERE, CONTAINS_AI, WorkId, format_time, key_id
 from verifier.render import inert
 
 _INSTALL = "AI labels need the optional extra: pip install 'provenote[label]' (mutagen, numpy, soundfile)"
@@ -216,7 +216,7 @@ def ddex(obj: Context, work_prefix: str, as_key: str, output: Path, assets_from:
             verified = _verified_release(book, work, signer, None)
             report, release = verified.report, verified.release
             released = release.body["asset"]
-            master = _find_by_hash(assets_from, released["sha256"], released.get("size"))
+            master = find_assets(assets_from, {released["sha256"]: released}).get(released["sha256"])
             if master is None:
                 raise fail(f"the released file ({released.get('name') or released['sha256'].hex()[:16]}) is not in "
                            f"{assets_from}: give --assets-from")
@@ -244,19 +244,6 @@ _DDEX_ROLES = {"composer": "Composer", "producer": "StudioProducer", "creator": 
 
 def _roles(contributors: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(name, _DDEX_ROLES[role]) for name, role in contributors if role in _DDEX_ROLES]
-
-
-def _find_by_hash(folder: Path, digest: bytes, size: int | None) -> Path | None:
-    if not folder.is_dir():
-        raise fail(f"--assets-from {folder} is not a directory")
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and (size is None or path.stat().st_size == size):
-            try:
-                if sha256_file(path)[0] == digest:
-                    return path
-            except (LedgerError, UsageError):
-                continue
-    return None
 
 
 def register_key_commands(group: click.Group) -> None:

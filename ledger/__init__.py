@@ -14,7 +14,7 @@ verifier share one definition of every rule. Public surface::
 from ledger._assets import AssetError, describe_file, sha256_file
 from ledger._attachments import AttachmentStore
 from ledger._drafts import DraftBuilder, parse_json_event, parse_params, parse_segment, parse_time
-from ledger._export import DisclosureRequest, ExportResult, export_bundle, parse_disclosures
+from ledger._export import DisclosureRequest, ExportResult, export_bundle, find_assets, parse_disclosures
 from ledger._keystore import KeyStore, KeyStoreError, PublicKeyInfo, Signer
 from ledger._licences import (
     COVERAGE_WORDS,
@@ -88,6 +88,7 @@ __all__ = [
     "encode_usage_report",
     "export_bundle",
     "export_package",
+    "find_assets",
     "inspect_licence",
     "licence_event_draft",
     "parse_disclosures",

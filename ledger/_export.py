@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,7 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
             cards.setdefault(KeyId(kid), view.key_card_by_id(kid))
         cards.setdefault(key_id(exporter.info.public_key), exporter.key_card())
         sought = {digest: ref for digest, ref in assets.items() if not embed or _embeddable(ref)}
-        found = _find_assets(assets_from, sought) if assets_from is not None else {}
+        found = find_assets(assets_from, sought) if assets_from is not None else {}
         stored_ones: set[bytes] = set()  # in the ledger's attachment store
         if attachments:  # the store supplies what --assets-from did not
             store = AttachmentStore(ledger.path)
@@ -263,9 +263,11 @@ def _stored_copy(store: AttachmentStore, digest: bytes, reference: dict[str, Any
     return path
 
 
-def _find_assets(directory: Path, wanted: dict[bytes, dict[str, Any]]) -> dict[bytes, Path]:
+def find_assets(directory: Path, wanted: Mapping[bytes, Mapping[str, Any]]) -> dict[bytes, Path]:
     """Files in ``directory`` (recursively, in sorted order; the first wins) whose bytes hash to
-    a wanted asset. Only files of a wanted size are hashed."""
+    a wanted asset (SHA-256 → its asset reference). Only files of a wanted size are hashed.
+
+    Raises: LedgerError if ``directory`` is not a folder."""
     if not directory.is_dir():
         raise LedgerError(f"--assets-from {directory} is not a directory")
     sizes = {asset["size"] for asset in wanted.values()}
