@@ -18,17 +18,9 @@ bundle holds an RFC 3161 timestamp (imported then, not before). This package nev
 ``ledger``, ``cli``, ``lmdb`` or ``click`` (a test enforces it).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from verifier._files import read_regular_file
-from verifier._labelfiles import (
-    C2paFileCheck,
-    LabelFileCheck,
-    LabelFileError,
-    NotChecked,
-    check_label_files,
-    find_audible_label,
-    read_aigc_label,
-    read_c2pa_actions,
-)
 from verifier._package import PackageDefect, PackageReport, verify_package
 from verifier._report import (
     SPEC_VERSION,
@@ -63,3 +55,27 @@ __all__ = [
     "check_label_files", "check_timestamp", "find_audible_label", "load_tsa_roots", "read_aigc_label",
     "read_c2pa_actions", "read_regular_file", "verify_bundle", "verify_package",
 ]
+
+#: Loaded on first use: most runs read no labelled file, and start-up stays light.
+_LABEL_FILES = ("C2paFileCheck", "LabelFileCheck", "LabelFileError", "NotChecked", "check_label_files",
+                "find_audible_label", "read_aigc_label", "read_c2pa_actions")
+
+if TYPE_CHECKING:
+    from verifier._labelfiles import (
+        C2paFileCheck,
+        LabelFileCheck,
+        LabelFileError,
+        NotChecked,
+        check_label_files,
+        find_audible_label,
+        read_aigc_label,
+        read_c2pa_actions,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LABEL_FILES:
+        from verifier import _labelfiles
+
+        return getattr(_labelfiles, name)
+    raise AttributeError(f"module 'verifier' has no attribute {name!r}")

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from verifier._labelfiles import LabelFileCheck
 from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, ScreeningReport, UsageRow
 from verifier.format import (
     PUBLIC_KEY_SIZE,
@@ -26,6 +25,9 @@ from verifier.format import (
     format_time,
     key_id,
 )
+
+if TYPE_CHECKING:  # the label-file readers are imported only when files are read (verifier/_run.py)
+    from verifier._labelfiles import LabelFileCheck
 
 VERIFIER_VERSION = "0.2.0"
 MAX_JOBS = 64  # worker processes; memory in flight grows with them (chunks of at most 16 MiB)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 from verifier._files import scan_by_hash
-from verifier._labelfiles import LabelFileCheck, check_label_files
 from verifier._log import LogCheck
 from verifier._report import TRUST_CODES, LicensingReport, LogReport, Policy, Report, SignerReport
 from verifier.analysis import analyse, analyse_licensing, analyse_screening
@@ -54,6 +53,8 @@ from verifier.format import (
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+
+    from verifier._labelfiles import LabelFileCheck
 
 CHUNK = 256  # event records per unit of work
 CHUNK_BYTES = 16 << 20  # or fewer: a chunk holds at most about 16 MiB of records (4 MiB each at most)
@@ -497,6 +498,9 @@ class _Run:
             warnings += screening.findings
         label_files: tuple[LabelFileCheck, ...] = ()
         if profile is not None and profile.labels and policy.assets_dir is not None:  # spec/labels.md §4
+            # Read files only when asked: start-up stays light.
+            from verifier._labelfiles import check_label_files
+
             label_files = tuple(check_label_files(profile.labels, self.assets_found.get, set(self.hashes)))
         trusted: bool | None = None
         if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
