@@ -11,7 +11,7 @@ import json
 import pytest
 
 from tests.helpers import Cli
-from tests.test_labels_cli import _certify, _music
+from tests.test_labels_cli import _certify, released_in
 from verifier import check_label_files, find_audible_label, read_aigc_label
 
 labels = pytest.importorskip("ledger.labels", reason="AI labels need the extras provenote[label,c2pa,ddex]")
@@ -20,17 +20,7 @@ pytest.importorskip("c2pa")
 
 @pytest.mark.parametrize("container", ["WAV", "FLAC", "MP3"])
 def test_the_verifier_reads_back_what_provenote_label_wrote(cli: Cli, work: str, container: str) -> None:
-    soundfile = pytest.importorskip("soundfile")
-    suffix = container.lower()
-    source = _music(cli.home / "source.wav", 6)
-    data, rate = soundfile.read(str(source))
-    soundfile.write(str(cli.home / f"take.{suffix}"), data, rate, format=container)
-    soundfile.write(str(cli.home / f"mix.{suffix}"), data[: rate * 5], rate, format=container)
-    assert cli("record", "generation", work, "--as", "alice", "--model", "m", "--prompt", "p",
-               "--output", f"take.{suffix}", "--duration", "6").code == 0
-    assert cli("record", "human-edit", work, "--as", "alice", "--input", f"take.{suffix}", "--output",
-               f"mix.{suffix}", "--kind", "mixing", "--segment", "0-2", "--duration", "5").code == 0
-    assert cli("record", "release", work, "--as", "alice", "--asset", f"mix.{suffix}", "--duration", "5").code == 0
+    suffix = released_in(cli, work, container)
     _certify(cli, "alice")
     result = cli("label", work, "--asset", f"mix.{suffix}", "--as", "alice", "-o", f"out.{suffix}",
                  "--audible", "both", "--aigc", "--producer", "示例音乐", "--produce-id", "I-1", "--c2pa")

@@ -97,14 +97,12 @@ def test_label_writes_every_kind_from_the_record_and_the_verifier_agrees(cli: Cl
     assert "aigc-implicit in" in text and ": agrees" in text
 
 
-@pytest.mark.parametrize("container", ["FLAC", "MP3"])
-def test_label_works_on_flac_and_mp3(cli: Cli, work: str, container: str) -> None:
-    """The same three labels in a FLAC and an MP3 release: mutagen reads the AIGC JSON back, the
-    detector finds the audible label, and C2PA still validates after the tags were written."""
+def released_in(cli: Cli, work: str, container: str) -> str:
+    """A Partly-AI release in ``container`` (FLAC, MP3, WAV, as soundfile writes it): take.EXT
+    generated, mix.EXT a human mix of it, released. Returns the suffix."""
     soundfile = pytest.importorskip("soundfile")
     suffix = container.lower()
-    wav = _music(cli.home / "source.wav", 6)
-    data, rate = soundfile.read(str(wav))
+    data, rate = soundfile.read(str(_music(cli.home / "source.wav", 6)))
     soundfile.write(str(cli.home / f"take.{suffix}"), data, rate, format=container)
     soundfile.write(str(cli.home / f"mix.{suffix}"), data[: rate * 5], rate, format=container)
     assert cli("record", "generation", work, "--as", "alice", "--model", "m", "--prompt", "p",
@@ -112,6 +110,14 @@ def test_label_works_on_flac_and_mp3(cli: Cli, work: str, container: str) -> Non
     assert cli("record", "human-edit", work, "--as", "alice", "--input", f"take.{suffix}", "--output",
                f"mix.{suffix}", "--kind", "mixing", "--segment", "0-2", "--duration", "5").code == 0
     assert cli("record", "release", work, "--as", "alice", "--asset", f"mix.{suffix}", "--duration", "5").code == 0
+    return suffix
+
+
+@pytest.mark.parametrize("container", ["FLAC", "MP3"])
+def test_label_works_on_flac_and_mp3(cli: Cli, work: str, container: str) -> None:
+    """The same three labels in a FLAC and an MP3 release: mutagen reads the AIGC JSON back, the
+    detector finds the audible label, and C2PA still validates after the tags were written."""
+    suffix = released_in(cli, work, container)
     root = _certify(cli, "alice")
     result = cli("label", work, "--asset", f"mix.{suffix}", "--as", "alice", "-o", f"out.{suffix}", "--audible", "end",
                  "--aigc", "--producer", "S", "--produce-id", "I", "--c2pa")
