@@ -228,12 +228,15 @@ class _Analysis:
         """Each label event checked against the class of the release it names (spec/labels.md §3):
         a label that states less AI than the chain shows understates it."""
         rows = []
+        classes: dict[bytes, str] = {}  # release hash -> its class, computed once for all its labels
         for event in self.events:
             if event.type != "label":
                 continue
             body = event.body
             release = self.by_hash.get(body["release"])  # V6.6: an earlier release of the work
-            chain_class = self.contains_ai(release) if release is not None else None
+            if release is not None and release.hash not in classes:
+                classes[release.hash] = self.contains_ai(release)
+            chain_class = classes[release.hash] if release is not None else None
             reasons = []
             stated = body["contains_ai"]
             if chain_class is not None and CONTAINS_AI.index(stated) < CONTAINS_AI.index(chain_class):
