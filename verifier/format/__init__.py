@@ -8,6 +8,13 @@ writer (``ledger``) and the command line import from here and nowhere deeper.
 
 Every rule lives once, here; spec/ states it and cites the same step numbers
 (spec/verification.md) as the comments do.
+
+Errors: every error raised on purpose is a :class:`ProvenoteError`. Untrusted bytes that break a
+rule raise a :class:`CodedError` carrying a :class:`Code` of spec/errors.md
+(:class:`UntrustedDataError`, :class:`MalformedBundle`, :class:`NonCanonical`,
+:class:`VerificationFailure`); a caller's misuse raises :class:`UsageError` (a ``ValueError``;
+:class:`SchemaError` for a body that does not match its type). Their type names are the public
+ones (``verifier.format.UsageError``), whichever private module defines them.
 """
 
 from verifier.format._anchoring import (
@@ -43,6 +50,7 @@ from verifier.format._bundle import (
     parse_header,
     parse_trailer,
 )
+from verifier.format._cbor import NonCanonical
 from verifier.format._cbor import decode as decode_cbor
 from verifier.format._cbor import encode as encode_cbor
 from verifier.format._chain import ChainChecker, outputs_are_ai, uses_ai
@@ -57,7 +65,7 @@ from verifier.format._codes import (
     VerificationFailure,
 )
 from verifier.format._cose import protected_header, sign1
-from verifier.format._ed25519 import SigningKey, is_valid_public_key
+from verifier.format._ed25519 import Ed25519Signer, SigningKey, is_valid_public_key
 from verifier.format._ed25519 import verify as verify_ed25519
 from verifier.format._event import (
     MAX_ENVELOPE_SIZE,
@@ -226,6 +234,7 @@ __all__ = [
     "Code",
     "CodedError",
     "CosignatureRecord",
+    "Ed25519Signer",
     "EventHash",
     "EventPayload",
     "EventSummary",
@@ -241,6 +250,7 @@ __all__ = [
     "MalformedBundle",
     "MemoryTree",
     "NodeSource",
+    "NonCanonical",
     "NoteSignature",
     "ProvenoteError",
     "Reference",
@@ -326,3 +336,9 @@ __all__ = [
     "verify_multi_inclusion",
     "verify_note",
 ]
+
+# Errors are named by this public face in tracebacks and reprs, not by their private module.
+for _error in (CodedError, MalformedBundle, NonCanonical, ProvenoteError, SchemaError, UntrustedDataError,
+               UsageError, VerificationFailure):
+    _error.__module__ = __name__
+del _error

@@ -11,6 +11,8 @@ here gives the same bytes as any other RFC 8032 implementation.
 from __future__ import annotations
 
 import functools
+import sys
+from typing import Protocol
 
 from nacl.bindings import (
     crypto_core_ed25519_is_valid_point,
@@ -57,9 +59,26 @@ def verify_signed(public_key: bytes, signed_message: bytes) -> bool:
     return True
 
 
+class Ed25519Signer(Protocol):
+    """What makes the format's Ed25519 signatures: a :class:`SigningKey` in memory, or a key held
+    elsewhere that signs through it (the writer's key agent). ``sign`` returns the 64-byte RFC 8032
+    signature of the bytes it is given, by the key ``public_key``."""
+
+    @property
+    def public_key(self) -> bytes: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+def is_signer(key: object) -> bool:
+    """Whether ``key`` looks like an :class:`Ed25519Signer` (a 32-byte ``public_key``, a ``sign``)."""
+    public_key = getattr(key, "public_key", None)
+    return type(public_key) is bytes and len(public_key) == PUBLIC_KEY_SIZE and callable(getattr(key, "sign", None))
+
+
 class SigningKey:
     """An Ed25519 private key in memory (libsodium's 64-byte secret: seed then public key).
-    Never written anywhere by this class."""
+    Never written anywhere by this class; :meth:`wipe` overwrites it."""
 
     __slots__ = ("_secret", "public_key")
 
@@ -71,8 +90,20 @@ class SigningKey:
         self._secret = secret
 
     def sign(self, message: bytes) -> bytes:
-        """The deterministic RFC 8032 signature of ``message``."""
+        """The deterministic RFC 8032 signature of ``message``. Raises UsageError once wiped."""
+        if not self._secret:
+            raise UsageError("this signing key was wiped")
         return bytes(crypto_sign(message, self._secret)[:SIGNATURE_SIZE])
+
+    def wipe(self) -> None:
+        """Overwrite the secret with zeros where it lies (CPython: the bytes object's own buffer,
+        which no one else holds) and forget it: as far as Python allows. Idempotent."""
+        secret, self._secret = self._secret, b""
+        if secret and sys.implementation.name == "cpython":
+            import ctypes
+
+            header = sys.getsizeof(b"") - 1  # offset of a bytes object's data (ob_sval)
+            ctypes.memset(id(secret) + header, 0, len(secret))
 
     def __repr__(self) -> str:
         return f"SigningKey(public_key={self.public_key.hex()})"  # never the secret

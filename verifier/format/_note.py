@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from verifier.format._codes import Code, UsageError, VerificationFailure
-from verifier.format._ed25519 import SigningKey, is_valid_public_key, verify
+from verifier.format._ed25519 import Ed25519Signer, is_signer, is_valid_public_key, verify
 
 #: signed-note §Signature types: Ed25519 over the note text.
 SIG_ED25519 = 0x01
@@ -252,15 +252,15 @@ class SignedNote:
         return SignedNote(self.text, tuple(kept))
 
 
-def sign_note(text: str, name: str, key: SigningKey) -> SignedNote:
+def sign_note(text: str, name: str, key: Ed25519Signer) -> SignedNote:
     """The note of ``text`` with one Ed25519 signature (type 0x01) by ``key`` under ``name``,
     made over the UTF-8 text including its final newline (signed-note §Ed25519 signatures).
     Raises UsageError for a text that cannot be a note text or a bad key name."""
     problem = _text_problem(text)
     if problem is not None:
         raise UsageError(problem)
-    if not isinstance(key, SigningKey):
-        raise UsageError("a note is signed with a SigningKey")
+    if not is_signer(key):
+        raise UsageError("a note is signed with a SigningKey (or an Ed25519Signer)")
     key_id = note_key_id(name, SIG_ED25519, key.public_key)
     return SignedNote(text, (NoteSignature(name, key_id, key.sign(text.encode("utf-8"))),))
 
@@ -358,7 +358,7 @@ def cosignature_message(checkpoint_text: str, timestamp: int) -> bytes:
     return _COSIGNATURE_HEADER + f"time {timestamp}\n".encode("ascii") + checkpoint_text.encode("utf-8")
 
 
-def cosign(checkpoint_text: str, name: str, key: SigningKey, timestamp: int) -> NoteSignature:
+def cosign(checkpoint_text: str, name: str, key: Ed25519Signer, timestamp: int) -> NoteSignature:
     """The cosignature v1 line of witness (``name``, ``key``) on a checkpoint at ``timestamp``
     (POSIX seconds): key id of type 0x04, signature = u64 big-endian timestamp || Ed25519
     signature (tlog-cosignature §Format). Raises UsageError for a text that is not a
@@ -367,8 +367,8 @@ def cosign(checkpoint_text: str, name: str, key: SigningKey, timestamp: int) -> 
         Checkpoint.parse(checkpoint_text)
     except VerificationFailure as error:
         raise UsageError(f"not a checkpoint: {error.message}") from None
-    if not isinstance(key, SigningKey):
-        raise UsageError("a cosignature is made with a SigningKey")
+    if not is_signer(key):
+        raise UsageError("a cosignature is made with a SigningKey (or an Ed25519Signer)")
     message = cosignature_message(checkpoint_text, timestamp)
     key_id = note_key_id(name, SIG_COSIGNATURE_V1, key.public_key)
     return NoteSignature(name, key_id, timestamp.to_bytes(TIMESTAMP_SIZE, "big") + key.sign(message))
