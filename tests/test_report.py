@@ -2,35 +2,83 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.helpers import Cli
-from tests.test_involvement import edit, gen, human_input, release, verify_chain
+from ledger import EventDraft, Ledger, export_bundle
+from tests.helpers import Cli, fixed_signer
+from tests.test_involvement import ALICE, edit, gen, human_input, release, verify_chain
+from verifier import Policy, Report, verify_bundle
+from verifier.format import key_id
 from verifier.render import render_html as render
 
 FIXED = datetime(2026, 11, 21, tzinfo=UTC)
 
 
+BIG = 100_000  # events in the long bundle
+
+
 @pytest.fixture(scope="module")
-def report_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def small_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return verify_chain(tmp_path_factory.mktemp("small"), [
+        gen("a.wav", provider="ExampleAI", seed=42), edit(["a.wav"], "b.wav", [[16_000, 32_000]], tool="Reaper 7"),
+        human_input("v.wav", [[40_000, 48_000]], layer="vocals"),
+        edit(["b.wav", "v.wav"], "m.wav", [[40_000, 48_000]], kind="mixing"), release("m.wav")],
+        trusted=[ALICE.info.public_key])
+
+
+@pytest.fixture(scope="module")
+def report_files(tmp_path_factory: pytest.TempPathFactory, small_report: Report) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("report")
-    report = verify_chain(tmp, [gen("a.wav"), edit(["a.wav"], "b.wav", [[16_000, 32_000]]),
-                                human_input("v.wav", [[40_000, 48_000]], layer="vocals"),
-                                edit(["b.wav", "v.wav"], "m.wav", [[40_000, 48_000]], kind="mixing"),
-                                release("m.wav")])
     files = {}
     for lang in ("en", "zh"):
         path = tmp / f"report-{lang}.html"
-        path.write_text(render(report, lang, generated=FIXED), encoding="utf-8")
+        path.write_text(render(small_report, lang, generated=FIXED), encoding="utf-8")
         files[lang] = path
     return files
+
+
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
+    """A bundle of 100,000 events (notes, appended in batches as bench/verify.py does), verified
+    and rendered."""
+    tmp = tmp_path_factory.mktemp("big")
+    signer = fixed_signer(4)
+    with Ledger.init(tmp / "ledger") as book:
+        work = book.create_work(signer, "long session").work
+        remaining, batch = BIG - 1, 0
+        while remaining:
+            size = min(5_000, remaining)
+            book.append_batch(work, signer, [EventDraft("note", {}, {"text": f"note {batch}.{i}"})
+                                             for i in range(size)])
+            remaining, batch = remaining - size, batch + 1
+        export_bundle(book, work, signer, tmp / "big.bundle")
+    report = verify_bundle(tmp / "big.bundle", Policy(jobs=2))
+    assert report.valid and report.events == BIG
+    path = tmp / "big.html"
+    path.write_text(render(report, "en", generated=FIXED), encoding="utf-8")
+    return report, path
+
+
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it: no head (styles), no tags."""
+    body = html.split("<body>", 1)[1]
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def section(html: str, name: str) -> str:
+    match = re.search(rf'<section id="{name}"[^>]*>(.*?)</section>', html, re.DOTALL)
+    assert match is not None, name
+    return match.group(1)
 
 
 def test_report_is_self_contained(report_files: dict[str, Path]) -> None:
@@ -68,21 +116,127 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def test_report_loads_in_a_headless_browser(report_files: dict[str, Path]) -> None:
+def open_in_browser(path: Path) -> str:
+    """The DOM headless Chromium builds from the file; fails on a console message or a blocked load."""
     browser = chromium()
     if browser is None:
         pytest.skip("CHROMIUM IS NOT INSTALLED: the report was NOT opened in a browser "
                     "(.ci/run installs Debian's chromium where it can)")
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom",
+             path.as_uri()], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for problem in ("Uncaught", ":CONSOLE(", "net::ERR_", "Refused to load"):
+        assert problem not in proc.stderr, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_report_loads_in_a_headless_browser(report_files: dict[str, Path]) -> None:
     for lang, path in report_files.items():
-        with tempfile.TemporaryDirectory() as profile:
-            proc = subprocess.run(
-                [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom",
-                 path.as_uri()], capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        dom = proc.stdout
-        assert 'id="verdict"' in dom and ("VALID" in dom if lang == "en" else "有效" in dom)
+        dom = open_in_browser(path)
+        verdict = section(dom, "verdict")
+        assert ("VALID" in verdict if lang == "en" else "有效" in verdict)
+        assert 'id="caveat"' in verdict and ("not proof" in verdict if lang == "en" else "并不证明" in verdict)
+        events = section(dom, "events")
+        assert events.count('<td class="seq">') == 6  # work.created and the five events
         assert dom.count("<svg") == 2 and "<rect" in dom and "<circle" in dom
-        for problem in ("Uncaught", ":CONSOLE(", "net::ERR_", "Refused to load"):
-            assert problem not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_long_report_loads_in_a_headless_browser(big_report: tuple[Report, Path]) -> None:
+    report, path = big_report
+    dom = open_in_browser(path)
+    assert "VALID" in section(dom, "verdict") and 'id="caveat"' in dom
+    table = report.event_table
+    assert table is not None and table.total == BIG
+    events = section(dom, "events")
+    rows = events.count('<td class="seq">')
+    assert rows == len(table.head) + len(table.tail) < 1_000  # memory and paper bounded
+    first_cut, last_cut = table.head[-1].seq + 1, table.tail[0].seq - 1
+    assert f"{BIG - rows:,} events not listed (#{first_cut:,}–#{last_cut:,})" in events
+    assert "provenote log" in events
+    timeline = section(dom, "timeline")
+    assert "<circle" not in timeline  # binned: one column per bin, not one mark per event
+    assert timeline.count("<rect") <= 64 + 4 and f"{BIG:,} events in" in timeline
+    assert len(path.read_bytes()) < 500_000
+
+
+def test_event_table_says_what_happened(small_report: Report) -> None:
+    html = render(small_report, "en", generated=FIXED)
+    events = section(html, "events")
+    for words in ("AI generation by m (ExampleAI), seed 42", "human edit: melody, in Reaper 7", "human input: vocals",
+                  "human edit: mixing", "release", "work created: “cue”"):
+        assert words in events, words
+    for name in ("a.wav", "b.wav", "v.wav", "m.wav"):
+        assert f"{name} <code>{hashlib.sha256(name.encode()).hexdigest()[:16]}</code>" in events
+    assert "alice (composer)" in events and "✔ trusted" in events
+    fingerprint = key_id(ALICE.info.public_key).hex()
+    assert fingerprint in section(html, "signers")  # the trusted key used, in full
+
+
+def test_times_follow_the_time_zone(small_report: Report) -> None:
+    assert small_report.first_time is not None
+    moment = datetime.fromtimestamp(small_report.first_time / 1e6, UTC)
+    for zone, offset in (("UTC", "+00:00"), ("Asia/Shanghai", "+08:00"), ("America/New_York", None)):
+        local = moment.astimezone(ZoneInfo(zone))
+        shown = local.strftime("%Y-%m-%d %H:%M:%S ") + (offset or local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:])
+        events = section(render(small_report, "en", generated=FIXED, tz=zone), "events")
+        assert shown in events, (zone, shown)
+        assert ".000" not in events and "Z<" not in events  # to the second, never raw RFC 3339
+
+
+def test_unknown_time_zone_is_a_usage_error(tmp_path: Path) -> None:
+    verify_chain(tmp_path, [gen("a.wav"), release("a.wav")])
+    result = Cli(tmp_path)(str(tmp_path / "w.bundle"), "--report", "r.html", "--tz", "Mars/Olympus",
+                           module="verifier")
+    assert result.code == 2 and not (tmp_path / "r.html").exists()
+    assert result.err.count("\n") == 1 and result.err.startswith("provenote: error: --tz Mars/Olympus")
+    result = Cli(tmp_path)(str(tmp_path / "w.bundle"), "--report", "r.html", "--tz", "Asia/Shanghai",
+                           "--lang", "zh", module="verifier")
+    assert result.code == 0 and "Asia/Shanghai (UTC+08:00)" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_grades_are_explained_where_shown(small_report: Report) -> None:
+    for lang, legend in (("en", "A outside corroboration"), ("zh", "A 外部佐证")):
+        categories = section(render(small_report, lang, generated=FIXED), "categories")
+        assert legend in categories.split("</thead>")[0]  # in the grade column's own head
+
+
+#: Codes and names a zh report may show in Latin letters: they are not English words.
+CODES = {"SHA", "ISRC", "ISWC", "UTC", "DDEX", "ERN", "ContainsAI", "RFC", "AIGC", "USCO", "C2PA", "GB", "AI",
+         "EUR", "provenote", "log", "assets", "trust"}
+
+
+def latin_words(html: str) -> set[str]:
+    """Latin words a reader sees, leaving out code, and text marked as English (lang="en")."""
+    html = html.split("<body>", 1)[1]
+    html = re.sub(r"<code>.*?</code>", " ", html, flags=re.DOTALL)
+    html = re.sub(r'<(\w+)[^>]*lang="en"[^>]*>.*?</\1>', " ", html, flags=re.DOTALL)
+    return set(re.findall(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_every_zh_label_is_chinese(small_report: Report) -> None:
+    """No label word of the English report is left in the Chinese one: what remains in Latin
+    letters is the bundle's own data (names, files, models), codes and the marked US readout."""
+    data = json.dumps(small_report.to_json()) + " ".join(str(d["value"]) for d in small_report.disclosures) + " ".join(
+        " ".join((*row.facts.values(), *(name or "" for _, name, _ in row.files)))
+        for row in (*small_report.event_table.head, *small_report.event_table.tail))  # type: ignore[union-attr]
+    data_words = set(re.findall(r"[A-Za-z]{3,}", data))
+    chinese = render(small_report, "zh", generated=FIXED)
+    english_labels = latin_words(render(small_report, "en", generated=FIXED)) - data_words
+    left = (latin_words(chinese) & english_labels) - CODES
+    assert not left, sorted(left)
+    assert "（英文原文）" in chinese and '<span lang="en">' in chinese  # the US statement, marked
+
+
+def test_print_css_for_a4(report_files: dict[str, Path]) -> None:
+    for lang, page in (("en", 'counter(page) " of " counter(pages)'), ("zh", '" 页，共 " counter(pages)')):
+        html = report_files[lang].read_text(encoding="utf-8")
+        style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+        assert "size:A4" in style and page in style and "string(work)" in style and "string(bundle)" in style
+        assert "section{break-inside:avoid" not in style and "page-break-before" not in style
+        assert "Microsoft YaHei" in style and "PingFang SC" in style and "Noto Sans CJK SC" in style
+        sizes = [float(size) for size in re.findall(r'font-size="([0-9.]+)"', html)]
+        assert sizes and min(sizes) >= 11  # 11 px in a 680 px figure printed 182 mm wide: 8.25 pt

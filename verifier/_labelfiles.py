@@ -87,11 +87,15 @@ class LabelFileError(ValueError):
     """A labelled file that cannot be read as far as its label: malformed, truncated, too large
     for the caps, or not a container a label is written into. The message is one line."""
 
+    __module__ = "verifier"  # the public face it is imported from (loaded on first use)
+
 
 class NotChecked(LabelFileError):
     """The file may well hold the label, but this reader does not read it there (an encrypted
     ID3 frame, a FLAC file's audible label, c2pa-python refusing the format, …). The message
     begins with ``not checked:``."""
+
+    __module__ = "verifier"
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"not checked: {reason}")

@@ -51,6 +51,16 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("V14", "pre-release screening: matches against licences-in, releases screened (findings)"),
 )
 
+#: The report's event table lists the first and the last events of the chain, this many each
+#: (memory stays bounded at any length); the events between are counted, not listed.
+EVENT_TABLE_HEAD = 50
+EVENT_TABLE_TAIL = 50
+#: The timeline's activity: at most this many bins of consecutive events (each bin's width doubles
+#: as the chain grows past it).
+ACTIVITY_BINS = 64
+#: Files (asset references) listed by name with their match status; the rest are counted.
+FILE_LIST_CAP = 200
+
 #: Errors that leave a bundle *valid* (intact and signed) but fail the run: trust the auditor asked for.
 TRUST_CODES = frozenset({Code.KEY_UNTRUSTED, Code.WITNESS_QUORUM_UNMET})
 
@@ -161,6 +171,90 @@ class ExistedBy:
 
 
 @dataclass(frozen=True)
+class EventRow:
+    """One row of the report's event table: what a reader needs of one event (a note too).
+
+    ``facts``: the body's short fields as text (text, numbers, booleans, lists of text; a list of
+    other things as its length), each cut to 200 characters; bytes are left out. ``refers_to``:
+    the seq of the event a ``licence``, ``of``, ``about`` or ``release`` field names, where it is
+    in the bundle. ``files``: (body field, name or None, SHA-256) of every asset it names."""
+
+    seq: int
+    type: str
+    time: int
+    occurred: int | None
+    signer: bytes
+    facts: Mapping[str, str]
+    refers_to: Mapping[str, int]
+    files: tuple[tuple[str, str | None, bytes], ...]
+
+
+@dataclass(frozen=True)
+class EventTable:
+    """The events a report lists: the first ``head`` and the last ``tail`` of ``total`` verified
+    events, in chain order, none twice; the ``not_listed`` events between them are only counted."""
+
+    head: tuple[EventRow, ...]
+    tail: tuple[EventRow, ...]
+    total: int
+
+    @property
+    def not_listed(self) -> int:
+        return self.total - len(self.head) - len(self.tail)
+
+
+@dataclass(frozen=True)
+class ActivityBin:
+    """Events ``first``..``last`` (seq) of the chain, recorded from ``start`` to ``end`` (µs), and
+    how many there are of each type."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """One file the events name, and whether the bytes were there and matched: ``embedded``
+    True (in the bundle, hash matches), False (in the bundle, does not match), None (not in
+    it); ``supplied`` "match", "mismatch" (a file of its name with another hash) or "missing" in
+    the --assets folder, None without --assets."""
+
+    sha256: bytes
+    name: str | None
+    media_type: str
+    size: int
+    embedded: bool | None
+    supplied: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256.hex(), "name": self.name, "media_type": self.media_type, "size": self.size,
+                "embedded": self.embedded, "supplied": self.supplied}
+
+
+@dataclass(frozen=True)
+class WorkCodes:
+    """The work's identifiers and its last release, from the signed events (None where absent):
+    the ISWC and ISRC the ``work.created`` event states, the ISRC of the last release, and its
+    file (name, SHA-256, size) and seq."""
+
+    iswc: str | None
+    isrc: str | None
+    release_isrc: str | None
+    release_seq: int | None
+    release_name: str | None
+    release_sha256: bytes | None
+    release_size: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"iswc": self.iswc, "isrc": self.isrc, "release": None if self.release_seq is None else {
+            "seq": self.release_seq, "isrc": self.release_isrc, "name": self.release_name,
+            "sha256": self.release_sha256.hex() if self.release_sha256 else None, "size": self.release_size}}
+
+
+@dataclass(frozen=True)
 class LogReport:
     """What the bundle's log records prove (V11–V12): the latest checkpoint, how many of the
     events it covers, the earlier checkpoints it extends, timestamps, cosignatures by the
@@ -259,6 +353,11 @@ class Report:
     licensing: LicensingReport | None = None  # only for a valid bundle (V13)
     screening: ScreeningReport | None = None  # only for a valid bundle (V14)
     label_files: tuple[LabelFileCheck, ...] = ()  # with --assets: each label against its file (labels.md §4)
+    event_table: EventTable | None = None  # the first and last events, for the report's table
+    activity: tuple[ActivityBin, ...] = ()  # every event, in at most ACTIVITY_BINS bins (the timeline)
+    files: tuple[FileStatus, ...] = ()  # the first FILE_LIST_CAP files the events name, by name
+    files_not_listed: int = 0
+    codes: WorkCodes | None = None
 
     def __post_init__(self) -> None:
         if self.valid and (not self.readable or self.errors_not_listed
@@ -320,6 +419,8 @@ class Report:
             "disclosed_fields": dict(self.disclosed), "withheld_fields": dict(self.withheld),
             "assets": {"embedded": self.assets_embedded, "checked": self.assets_checked,
                        "missing": self.assets_missing},
+            "files": [f.to_json() for f in self.files], "files_not_listed": self.files_not_listed,
+            "codes": self.codes.to_json() if self.codes else None,
             "bundle": {"sha256": self.bundle_sha256.hex(), "size": self.bundle_size},
             "verifier": {"version": VERIFIER_VERSION, "spec": SPEC_VERSION, "method": METHOD},
             "human_involvement": self.human_involvement.to_json() if self.human_involvement else None,

@@ -13,10 +13,11 @@ import itertools
 import os
 from array import array
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
+from verifier._collect import ReportCollector
 from verifier._files import scan_by_hash
 from verifier._log import LogCheck
 from verifier._report import TRUST_CODES, LicensingReport, LogReport, Policy, Report, SignerReport
@@ -65,11 +66,14 @@ _PHASES = {"header": 0, "key": 1, "event": 2, "asset": 3, "log": 4, "checkpoint"
            "cosignature": 7, "trailer": 8}
 
 
-def verify_bundle(source: Path | str | BinaryIO, policy: Policy | None = None) -> Report:
+def verify_bundle(source: Path | str | BinaryIO, policy: Policy | None = None, *,
+                  progress: Callable[[int, int], None] | None = None) -> Report:
     """Verify one bundle (spec/verification.md, steps V1–V10) and return its frozen Report.
 
     ``source`` is a path or a binary file object positioned at the bundle's first byte. Never
     raises for a bad bundle: an unreadable one gives ``readable=False`` and its fatal code.
+    ``progress(done, total)`` (bytes of the bundle read) is called per chunk of events and per
+    block of an embedded asset, never per event, and once at the end.
 
     Raises:
         OSError: the file cannot be opened or read.
@@ -77,11 +81,11 @@ def verify_bundle(source: Path | str | BinaryIO, policy: Policy | None = None) -
     policy = policy if policy is not None else Policy()
     if isinstance(source, (str, Path)):
         with Path(source).open("rb") as handle:
-            return _verify_handle(handle, policy)
-    return _verify_handle(source, policy)
+            return _verify_handle(handle, policy, progress)
+    return _verify_handle(source, policy, progress)
 
 
-def _verify_handle(handle: BinaryIO, policy: Policy) -> Report:
+def _verify_handle(handle: BinaryIO, policy: Policy, progress: Callable[[int, int], None] | None) -> Report:
     try:
         size = os.fstat(handle.fileno()).st_size - handle.tell()
     except (AttributeError, OSError, ValueError):  # not a real file: measure by seeking
@@ -89,10 +93,15 @@ def _verify_handle(handle: BinaryIO, policy: Policy) -> Report:
         size = handle.seek(0, os.SEEK_END) - start
         handle.seek(start)
     run = _Run(policy, size)
+    reader = ItemReader(handle, size, whole=run.whole)
+    if progress is not None:
+        run.progress = lambda: progress(size - reader.remaining, size)
     try:
-        run.execute(ItemReader(handle, size, whole=run.whole))
+        run.execute(reader)
     except MalformedBundle as e:
         run.fatal = Finding(e.code, e.event, e.message)
+    if progress is not None:
+        progress(size, size)
     return run.report()
 
 
@@ -191,6 +200,8 @@ class _Run:
         self.log_records = 0
         self.log_report: LogReport | None = None
         self.assets_found: dict[bytes, Path] = {}  # --assets: the supplied files the events name, by hash
+        self.collect = ReportCollector()  # the report's event table, timeline bins, codes, files
+        self.progress: Callable[[], None] | None = None  # called per chunk of events, per block of an asset
 
     def error(self, code: Code, message: str, event: int | None = None) -> None:
         if len(self.errors) < MAX_FINDINGS:
@@ -303,6 +314,8 @@ class _Run:
 
     def _flush_events(self, *, final: bool) -> None:
         if self.batch:
+            if self.progress is not None:
+                self.progress()
             chunk, self.batch, self.batch_bytes = self.batch, [], 0
             if self.policy.jobs == 1:
                 self._consume(check_chunk(chunk))
@@ -367,6 +380,7 @@ class _Run:
                                              "value": value})
         if len(self.timeline) < TIMELINE_CAP:
             self.timeline.append((result.seq, time, type_name))
+        self.collect.add(result)
         if type_name != "note":
             self.kept.append(result)
             for asset in referenced_assets(type_name, result.body):
@@ -393,11 +407,14 @@ class _Run:
         for block in itertools.chain((pending,), reader.chunks(head.size - len(pending))):
             content_hash.update(block)
             self.digest.update(block)
+            if self.progress is not None:
+                self.progress()
         digest, media_type, size = head.sha256, head.media_type, head.size
         short = digest.hex()[:16]
         if digest <= last:  # V8.1: above every earlier asset record's hash
             self.error(Code.ASSET_ORDER, "asset records must be sorted by hash, each once")
         intact = content_hash.digest() == digest
+        self.collect.embedded[bytes(digest)] = intact
         if not intact:  # V8.2
             self.error(Code.ASSET_HASH_MISMATCH, f"embedded asset {short} does not match its hash")
         reference = self.referenced.get(digest)
@@ -416,7 +433,9 @@ class _Run:
         for digest, asset in sorted(self.referenced.items()):
             if digest in found:
                 self.assets_checked += 1
+                self.collect.supplied[digest] = "match"
             elif asset.get("name") in by_name:
+                self.collect.supplied[digest] = "mismatch"
                 self.error(Code.ASSET_HASH_MISMATCH,
                            f"{by_name[asset['name']]} does not match the hash recorded for {asset['name']}")
             else:
@@ -502,6 +521,7 @@ class _Run:
             from verifier._labelfiles import check_label_files
 
             label_files = tuple(check_label_files(profile.labels, self.assets_found.get, set(self.hashes)))
+        files, files_not_listed = self.collect.files(self.referenced, policy.assets_dir is not None)
         trusted: bool | None = None
         if policy.trusted_keys is not None and readable:  # V10: every signer, and the exporter
             trusted = bool(signers) and all(s.trusted for s in signers) and (exporter is None or bool(exporter.trusted))
@@ -522,7 +542,9 @@ class _Run:
             disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
             assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
             kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report,
-            licensing=licensing, screening=screening, label_files=label_files)
+            licensing=licensing, screening=screening, label_files=label_files,
+            event_table=self.collect.table(self.kept) if readable else None, activity=self.collect.activity(),
+            files=files, files_not_listed=files_not_listed, codes=self.collect.codes())
 
     def _anchored(self) -> dict[bytes, int]:
         """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""

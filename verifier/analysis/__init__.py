@@ -12,6 +12,7 @@ from verifier.analysis._involvement import (
     CATEGORIES,
     METHOD,
     RED_FLAGS,
+    RETROSPECTIVE_US,
     Profile,
     analyse,
     release_class,
@@ -40,8 +41,8 @@ from verifier.analysis._screening import (
 )
 
 __all__ = [
-    "CATEGORIES", "GENERATION_REASONS", "METHOD", "RED_FLAGS", "USAGE_REASONS", "Coverage", "GenerationRow",
-    "LicenceRow", "MatchRow", "Party", "Payment", "Profile", "ReleaseScreening", "ScreeningReport", "ScreeningRow",
+    "CATEGORIES", "GENERATION_REASONS", "METHOD", "RED_FLAGS", "RETROSPECTIVE_US", "USAGE_REASONS", "Coverage",
+    "GenerationRow", "LicenceRow", "MatchRow", "Party", "Payment", "Profile", "ReleaseScreening", "ScreeningReport", "ScreeningRow",
     "UsageRow", "analyse", "analyse_licensing", "analyse_screening", "day_of", "release_class", "released_lineage",
     "subtract", "union",
 ]

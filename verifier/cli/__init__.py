@@ -2,5 +2,7 @@
 of the standalone verifier. argparse only: no click, no lmdb."""
 
 from verifier.cli._main import PROG, build_parser, load_trusted_key, main, run, write_report
+from verifier.cli._progress import TerminalProgress, stderr_progress
 
-__all__ = ["PROG", "build_parser", "load_trusted_key", "main", "run", "write_report"]
+__all__ = ["PROG", "TerminalProgress", "build_parser", "load_trusted_key", "main", "run", "stderr_progress",
+           "write_report"]

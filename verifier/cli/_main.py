@@ -10,6 +10,7 @@ the bag (one line each, naming the file) or a bundle that fails, 2 unreadable or
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -20,16 +21,20 @@ from typing import NoReturn
 
 from verifier import (
     PackageReport,
+    PdfBundle,
     Policy,
     Report,
     UsageError,
+    extract_pdf_bundle,
+    is_pdf,
     load_tsa_roots,
     read_regular_file,
     verify_bundle,
     verify_package,
 )
+from verifier.cli._progress import stderr_progress
 from verifier.format import VerifierKey, parse_public_key_text
-from verifier.render import inert, render_text
+from verifier.render import inert, render_text, resolve_zone
 
 PROG = "provenote"
 
@@ -56,10 +61,12 @@ def load_trusted_key(path: Path) -> bytes:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="provenote-verify",
                      description="Verify a provenote evidence bundle (FILE) or evidence package (--package DIR) offline.")
-    parser.add_argument("bundle", type=Path, metavar="FILE", nargs="?")
+    parser.add_argument("bundle", type=Path, metavar="FILE", nargs="?", help="the evidence bundle to verify, or a PDF report (provenote report) that carries one")
     parser.add_argument("--package", type=Path, metavar="DIR",
                         help="check an evidence package (a sealed BagIt bag) and verify the bundle in it")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON (no progress line)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress line (shown on stderr only when it is a terminal)")
     parser.add_argument("--trust", action="append", type=Path, default=[], metavar="PUBKEY_FILE",
                         help="a public key you trust (PEM, key export --json, or hex); repeatable")
     parser.add_argument("--require-trusted", action="store_true",
@@ -69,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", type=Path, metavar="OUT.html",
                         help="also write a self-contained HTML report (no script, nothing loaded)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
+    parser.add_argument("--tz", default="UTC", metavar="ZONE",
+                        help="time zone of the report's times: an IANA name such as Asia/Shanghai (default UTC)")
     parser.add_argument("--known-checkpoint", action="append", type=Path, default=[], metavar="FILE",
                         help="a checkpoint of this ledger's log you saw before (a signed note): the bundle's log "
                              "must extend it; repeatable")
@@ -126,6 +135,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         _error("give a bundle FILE or --package DIR" + (", not both" if args.bundle is not None else "")
                + " (see provenote-verify --help)")
         return 2
+    try:
+        resolve_zone(args.tz)  # before a long verification, not after it
+    except UsageError as e:
+        _error(str(e))
+        return 2
     if args.package is not None:
         return _run_package(args)
     try:
@@ -140,7 +154,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"bundle not found: {args.bundle}")
         if not args.bundle.is_file():
             raise UsageError(f"{args.bundle} is not a regular file")
-        report = verify_bundle(args.bundle, _policy(args, trusted))
+        policy = _policy(args, trusted)
+        from_pdf = extract_pdf_bundle(args.bundle) if is_pdf(args.bundle) else None
+        with stderr_progress("verifying", unit="bytes", quiet=args.quiet or args.json) as progress:
+            report = verify_bundle(args.bundle if from_pdf is None else io.BytesIO(from_pdf.data), policy,
+                                   progress=progress)
     except UsageError as e:
         _error(str(e))
         return 2
@@ -149,12 +167,27 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 2
     if not _write_report_option(args, report):
         return 2
-    if not _print(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.json else render_text(report)):
+    if not _print(_with_pdf_source(report, from_pdf, args.json)):
         return report.exit_code
     if report.fatal is not None:
         fatal = report.fatal
         _error(f"{args.bundle}: {fatal.code}: {fatal.message}")
     return report.exit_code
+
+
+def _with_pdf_source(report: Report, from_pdf: PdfBundle | None, as_json: bool) -> str:
+    """The verdict as text or JSON; for a bundle taken out of a PDF report, led by where it came
+    from (the attachment's name and SHA-256; spec/report-pdf.md), as ``"pdf"`` in JSON."""
+    if as_json:
+        result = report.to_json()
+        if from_pdf is not None:
+            result = {"pdf": {"file": str(from_pdf.pdf), "attachment": from_pdf.name,
+                              "sha256": from_pdf.sha256.hex()}, **result}
+        return json.dumps(result, indent=2, ensure_ascii=False)
+    if from_pdf is None:
+        return render_text(report)
+    return inert(f"bundle  from the attachment {from_pdf.name} of {from_pdf.pdf} "
+                 f"(sha256 {from_pdf.sha256.hex()})") + "\n" + render_text(report)
 
 
 def _policy(args: argparse.Namespace, trusted: list[bytes] | None) -> Policy:
@@ -206,8 +239,8 @@ def render_package_text(result: PackageReport) -> str:
     the bundle's own verdict. Every name and message is made inert."""
     lines = []
     if result.intact:
-        lines.append(f"PACKAGE INTACT — every file as the exporter sealed it ({result.files} payload files, "
-                     f"{result.octets} bytes)")
+        files = f"{result.files} payload file{'s' if result.files != 1 else ''}"
+        lines.append(f"PACKAGE INTACT — every file as the exporter sealed it ({files}, {result.octets} bytes)")
     else:
         count = len(result.defects)
         lines.append(f"PACKAGE DEFECTIVE — {count} defect{'s' if count != 1 else ''}:")
@@ -226,7 +259,7 @@ def _write_report_option(args: argparse.Namespace, report: Report) -> bool:
     if args.report is None:
         return True
     try:
-        write_report(report, args.report, args.lang)
+        write_report(report, args.report, args.lang, tz=args.tz)
     except UsageError as e:
         _error(str(e))
         return False
@@ -253,11 +286,11 @@ def _error(message: str) -> None:
     sys.stderr.write(f"{PROG}: error: {inert(message)}\n")
 
 
-def write_report(report: Report, out: Path, lang: str) -> None:
+def write_report(report: Report, out: Path, lang: str, *, tz: str = "UTC") -> None:
     """Write the HTML report atomically: a temporary file beside it, then a rename. Refuses to
     replace anything but a regular file (a FIFO, a device, a folder, a symbolic link).
 
-    Raises: UsageError for such a target; OSError when writing fails (nothing is left behind).
+    Raises: UsageError for such a target or an unknown ``tz``; OSError when writing fails (nothing is left behind).
     """
     from verifier.render import render_html
 
@@ -266,7 +299,7 @@ def write_report(report: Report, out: Path, lang: str) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".provenote-report-{os.getpid()}-", suffix=".tmp", dir=out.parent or None)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_html(report, lang))
+            handle.write(render_html(report, lang, tz=tz))
         os.chmod(temp, 0o644)
         os.replace(temp, out)
     except BaseException:

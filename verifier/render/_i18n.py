@@ -54,6 +54,33 @@ TEXT: dict[str, dict[str, str]] = {
                   "own clock, nor that the history was not rebuilt later.",
         "untrusted_stamp": "Timestamp not trusted", "witnesses": "Witness cosignatures",
         "witnessed": "Events in a checkpoint cosigned by your quorum of witnesses",
+        "caveat": "VALID means intact and signed by these keys — not proof that the statements are true. "
+                  "Trusted (below) says only whether you know the keys.",
+        "timezone": "Times shown in", "bytes": "bytes", "isrc": "ISRC", "iswc": "ISWC",
+        "released_file": "Released file", "release_isrc": "ISRC of the release", "exporter_row": "Exported and sealed by",
+        "event_table": "The events", "col_seq": "#", "col_time": "Time", "col_signer": "Signer", "col_what": "What happened",
+        "col_files": "Files (SHA-256, first 16 hex digits)", "occurred": "occurred",
+        "signer_trusted": "trusted", "signer_untrusted": "NOT trusted", "signer_unevaluated": "trust not evaluated",
+        "cut": "… {count} events not listed (#{first}–#{last}); the full chain: provenote log",
+        "table_note": "Recorded time is the signer's clock when the event was signed; \u201coccurred\u201d is "
+                      "when the signer says it happened. ← used, → produced, ✓ chosen, + attached. "
+                      "Each line is its signer's statement.",
+        "table_cut_note": "The first {head} and the last {tail} events are listed; the {count} between them are "
+                          "counted, not listed.",
+        "bins_note": "{events} events in {bins} bars of {width} consecutive events each (chain order); each bar "
+                     "shows the share of each kind of event in it.",
+        "seconds": "s", "grade_legend": "A outside corroboration · B signed at the time · C retrospective",
+        "grade_A": "corroborated", "grade_B": "signed at the time", "grade_C": "retrospective",
+        "files": "Files named by the events", "file": "File", "media_size": "Type, size",
+        "embedded": "In the bundle", "supplied": "Supplied (--assets)", "emb_ok": "yes, matches its hash",
+        "emb_bad": "MISMATCH: does not match its hash", "emb_none": "not embedded",
+        "sup_match": "matches", "sup_mismatch": "DOES NOT MATCH", "sup_missing": "not found",
+        "sup_unchecked": "not checked (no --assets)", "files_more": "{count} more files not listed.",
+        "trust_list": "Trusted keys used for this check (--trust)", "fingerprint": "Key id (SHA-256 of the key)",
+        "trust_use": "Used for", "trust_signed": "signed {count} events", "trust_exporter": "sealed the bundle",
+        "trust_unused": "signed nothing in this bundle", "no_trust_list": "No trust list was given: trust not evaluated.",
+        "english_original": "",
+        "page": '"page " counter(page) " of " counter(pages)',
         "when_note": "A trusted timestamp proves that the checkpoint — and so every event in it — existed by that "
                      "time. It does not prove what the events say, nor that an event happened when its own "
                      "time says.",
@@ -104,6 +131,30 @@ TEXT: dict[str, dict[str, str]] = {
         "no_log": "证据包不含检查点：除签名者自己的时钟外，无法证明其事件的存在时间，也无法证明历史未被事后重建。",
         "untrusted_stamp": "不可信的时间戳", "witnesses": "见证方联署",
         "witnessed": "在由您要求数量的见证方联署的检查点中的事件",
+        "caveat": "“有效”仅表示内容完整且由这些公钥签署——并不证明其中陈述属实。下方的“受信任”仅说明审核方是否认可这些公钥。",
+        "timezone": "时间显示时区", "bytes": "字节", "isrc": "国际标准录音制品编码（ISRC）",
+        "iswc": "国际标准音乐作品编码（ISWC）",
+        "released_file": "发布文件", "release_isrc": "发布的 ISRC", "exporter_row": "导出并封存者",
+        "event_table": "事件列表", "col_seq": "序号", "col_time": "时间", "col_signer": "签名人", "col_what": "发生了什么",
+        "col_files": "文件（SHA-256 前 16 位）", "occurred": "实际发生",
+        "signer_trusted": "受信任", "signer_untrusted": "不受信任", "signer_unevaluated": "未评估信任",
+        "cut": "……另有 {count} 个事件未列出（#{first}–#{last}）；完整链条请用 provenote log 查看",
+        "table_note": "记录时间是签名人签署事件时自己的时钟；“实际发生”是签名人自述的发生时间。"
+                      "← 使用，→ 产出，✓ 选中，+ 附件。每一行都是其签名人的陈述。",
+        "table_cut_note": "列出前 {head} 个和最后 {tail} 个事件；其间的 {count} 个事件只计数，不列出。",
+        "bins_note": "共 {events} 个事件，分为 {bins} 栏，每栏 {width} 个连续事件（按链顺序）；每栏显示其中各类事件的比例。",
+        "seconds": "秒", "grade_legend": "A 外部佐证 · B 发生时签署 · C 事后补录",
+        "grade_A": "外部佐证", "grade_B": "发生时签署", "grade_C": "事后补录",
+        "files": "事件所涉及的文件", "file": "文件", "media_size": "类型、大小",
+        "embedded": "证据包内", "supplied": "另行提供（--assets）", "emb_ok": "是，与哈希一致",
+        "emb_bad": "不一致：与哈希不符", "emb_none": "未嵌入",
+        "sup_match": "一致", "sup_mismatch": "不一致", "sup_missing": "未找到",
+        "sup_unchecked": "未核对（未提供 --assets）", "files_more": "另有 {count} 个文件未列出。",
+        "trust_list": "本次核验使用的受信任公钥（--trust）", "fingerprint": "公钥标识（公钥的 SHA-256）",
+        "trust_use": "用途", "trust_signed": "签署了 {count} 个事件", "trust_exporter": "封存了证据包",
+        "trust_unused": "未在本证据包中签署任何内容", "no_trust_list": "未提供信任列表：未评估信任。",
+        "english_original": "（英文原文）",
+        "page": '"第 " counter(page) " 页，共 " counter(pages) " 页"',
         "when_note": "可信时间戳证明该检查点（及其包含的每个事件）在该时间之前已存在；它不证明事件内容属实，"
                      "也不证明事件发生于其自述的时间。",
     },
@@ -283,7 +334,7 @@ SCREENING = {
                    "before release.",
         "none": "The chain records no screening against a reference catalogue.",
         "screening": "Screening", "when": "Recorded", "asset": "Screened file", "catalogue": "Catalogue",
-        "tracks": "tracks", "identity": "identity", "method": "Method", "min": "Shortest match reported",
+        "tracks": "tracks", "track": "track", "identity": "identity", "method": "Method", "min": "Shortest match reported",
         "seconds": "s", "no_match": "No passage of a catalogue track was found in the file.",
         "reference": "Reference track", "in_file": "In the screened file", "in_reference": "In the reference",
         "duration": "Length", "score": "Score", "licence": "Licence taken in", "none_names": "none names this track",
@@ -299,7 +350,7 @@ SCREENING = {
                    "{releases} 次发布中有 {unscreened} 次发布前未经筛查。",
         "none": "链中没有针对参考曲库的筛查记录。",
         "screening": "筛查", "when": "记录时间", "asset": "被筛查的文件", "catalogue": "参考曲库",
-        "tracks": "首曲目", "identity": "标识", "method": "方法", "min": "报告的最短匹配",
+        "tracks": "首曲目", "track": "首曲目", "identity": "标识", "method": "方法", "min": "报告的最短匹配",
         "seconds": "秒", "no_match": "文件中未发现任何曲库曲目的片段。",
         "reference": "参考曲目", "in_file": "在被筛查文件中", "in_reference": "在参考曲目中",
         "duration": "时长", "score": "得分", "licence": "获得的授权", "none_names": "没有授权指明该曲目",
@@ -339,4 +390,89 @@ LABEL_KIND_NAMES = {
            "visible-notice": "visible notice"},
     "zh": {"c2pa": "C2PA 内容凭证", "aigc-implicit": "AIGC 隐式标识（GB 45438-2025）",
            "aigc-audible": "AIGC 声音标识（GB 45438-2025）", "ddex": "DDEX ContainsAI", "visible-notice": "显式提示"},
+}
+
+#: Event types in words (spec/event-types.md), for the timeline and the event table.
+TYPE_NAMES = {
+    "en": {"work.created": "work created", "generation": "AI generation", "parameter-edit": "parameter edit",
+           "selection": "selection", "human-edit": "human edit", "human-input": "human input", "assist": "AI assist",
+           "import": "import", "release": "release", "note": "note", "attestation": "attestation",
+           "licence": "licence", "payment": "payment", "usage": "usage", "label": "AI label",
+           "screening": "screening"},
+    "zh": {"work.created": "创建作品", "generation": "AI 生成", "parameter-edit": "参数调整", "selection": "选择",
+           "human-edit": "人工编辑", "human-input": "人类输入", "assist": "AI 辅助", "import": "导入", "release": "发布",
+           "note": "备注", "attestation": "第三方证明", "licence": "授权", "payment": "付款", "usage": "使用",
+           "label": "AI 标识", "screening": "筛查"},
+}
+
+#: What each event did, in words: a template over the row's facts and references (always
+#: present fields), then optional pieces, each used when its field is present. Values are
+#: escaped before they are put in.
+EVENT_WORDS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "en": {
+        "work.created": ("work created: “{title}”", {"iswc": ", ISWC {iswc}", "isrc": ", ISRC {isrc}"}),
+        "generation": ("AI generation by {model}", {"model_version": " {model_version}", "provider": " ({provider})",
+                                                    "seed": ", seed {seed}", "licence": ", under licence #{licence}"}),
+        "parameter-edit": ("AI parameter edit", {"of": " of #{of}"}),
+        "selection": ("selection: one of {candidates} candidates chosen", {}),
+        "human-edit": ("human edit: {kind}", {"tool": ", in {tool}", "minutes": ", {minutes} min",
+                                              "stems": ", stems: {stems}"}),
+        "human-input": ("human input: {layer}", {}),
+        "assist": ("AI assist: {function} by {tool}", {}),
+        "import": ("import from {source}", {"digital_source_type": " ({digital_source_type})"}),
+        "release": ("release", {"isrc": ", ISRC {isrc}"}),
+        "note": ("note (its text is private)", {}),
+        "attestation": ("attestation", {"about": " about #{about}", "statement": ": “{statement}”"}),
+        "licence": ("licence {direction}", {}),
+        "payment": ("payment of {amount} {currency} on {paid_on}", {"licence": " for licence #{licence}"}),
+        "usage": ("use in {production}", {"episode": ", episode {episode}", "platform": ", on {platform}",
+                                          "territory": ", in {territory}", "media": " ({media})",
+                                          "licence": ", under licence #{licence}"}),
+        "label": ("AI label ({kind}) written", {"release": " for release #{release}",
+                                                "contains_ai": ": ContainsAI {contains_ai}"}),
+        "screening": ("screening against a reference catalogue: {matches} match(es)", {}),
+    },
+    "zh": {
+        "work.created": ("创建作品：“{title}”", {"iswc": "，ISWC {iswc}", "isrc": "，ISRC {isrc}"}),
+        "generation": ("由 {model} 进行 AI 生成", {"model_version": "（版本 {model_version}）", "provider": "，提供方 {provider}",
+                                                  "seed": "，随机种子 {seed}", "licence": "，依据授权 #{licence}"}),
+        "parameter-edit": ("AI 参数调整", {"of": "，基于 #{of}"}),
+        "selection": ("选择：从 {candidates} 个候选中选定一个", {}),
+        "human-edit": ("人工编辑：{kind}", {"tool": "，工具 {tool}", "minutes": "，用时 {minutes} 分钟",
+                                          "stems": "，分轨：{stems}"}),
+        "human-input": ("人类输入：{layer}", {}),
+        "assist": ("AI 辅助：{function}，工具 {tool}", {}),
+        "import": ("导入，来源：{source}", {"digital_source_type": "（{digital_source_type}）"}),
+        "release": ("发布", {"isrc": "，ISRC {isrc}"}),
+        "note": ("备注（内容保密）", {}),
+        "attestation": ("第三方证明", {"about": "，针对 #{about}", "statement": "：“{statement}”"}),
+        "licence": ("授权：{direction}", {}),
+        "payment": ("付款 {amount} {currency}，日期 {paid_on}", {"licence": "，对应授权 #{licence}"}),
+        "usage": ("用于 {production}", {"episode": "，第 {episode} 集", "platform": "，平台 {platform}",
+                                       "territory": "，地区 {territory}", "media": "（{media}）",
+                                       "licence": "，依据授权 #{licence}"}),
+        "label": ("写入 AI 标识（{kind}）", {"release": "，对应发布 #{release}", "contains_ai": "：ContainsAI {contains_ai}"}),
+        "screening": ("针对参考曲库的筛查：{matches} 处匹配", {}),
+    },
+}
+
+#: Kinds of human edit and layers of human input (spec/event-types.md), in words.
+EDIT_KIND_NAMES = {
+    "en": {},
+    "zh": {"melody": "旋律", "harmony": "和声", "rhythm": "节奏", "lyrics": "歌词", "arrangement": "编曲",
+           "structure": "结构", "performance": "演奏", "mixing": "混音", "mastering": "母带处理",
+           "sound-design": "声音设计", "other": "其他", "vocals": "人声", "instrument": "乐器", "production": "制作"},
+}
+
+#: Private field names (spec/event-types.md), in words.
+FIELD_NAMES = {
+    "en": {},
+    "zh": {"prompt": "提示词", "negative_prompt": "反向提示词", "lyrics": "歌词", "reason": "理由", "note": "备注",
+           "text": "文本", "fee": "费用", "scope": "授权范围", "reference": "付款参考号"},
+}
+
+#: The label-file check's statuses (verifier/_labelfiles.py STATUSES), in words.
+LABEL_STATUS = {
+    "en": {},
+    "zh": {"agrees": "一致", "disagrees": "不一致", "missing": "缺失", "not checked": "未核对"},
 }

@@ -102,7 +102,7 @@ def _screening_lines(report: Report) -> list[str]:
     lines = []
     for row in screening.screenings:
         what = row.asset_name or row.asset.hex()[:16]
-        lines.append(f"screen  {format_time(row.time)}: {what} against {row.catalogue} ({row.tracks} tracks, "
+        lines.append(f"screen  {format_time(row.time)}: {what} against {row.catalogue} ({row.tracks} track{'s' if row.tracks != 1 else ''}, "
                      f"{row.catalogue_identity.hex()[:16]}), {row.method}: "
                      + (f"{len(row.matches)} match{'es' if len(row.matches) != 1 else ''}" if row.matches
                         else "no match"))
