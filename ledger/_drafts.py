@@ -60,6 +60,7 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 
 def parse_params(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``K=V`` items (``--param``) → a parameter map. Raises LedgerError for a malformed or repeated key."""
     params: dict[str, Any] = {}
     for item in items:
         key, value = parse_param(item)

@@ -15,7 +15,7 @@ from typing import Any
 from ledger._assets import open_regular, sha256_file
 from ledger._attachments import AttachmentStore
 from ledger._keystore import Signer
-from ledger._store import Ledger, LedgerError
+from ledger._store import PROGRESS_EVERY, Ledger, LedgerError
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
     EVENT_TYPES,
@@ -88,6 +88,9 @@ class LocatedAsset:
 
 @dataclass(frozen=True)
 class ExportResult:
+    """What ``export_bundle`` wrote: the file, its counts (events, key cards, disclosures,
+    assets embedded and missing) and the whole file's SHA-256 and size."""
+
     path: Path
     events: int
     keys: int
@@ -103,7 +106,8 @@ class ExportResult:
 
 def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
                   disclose: DisclosureRequest = DisclosureRequest(), assets_from: Path | None = None,
-                  attachments: bool = False, embed: bool = True) -> ExportResult:
+                  attachments: bool = False, embed: bool = True,
+                  progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """Write the bundle of ``work`` to ``out`` (atomically: a temporary file, then a rename),
     reading the ledger in one snapshot.
 
@@ -111,6 +115,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
     ``attachments``, in the ledger's attachment store (:class:`AttachmentStore`); those found are
     embedded, streamed in blocks (never held whole). With ``embed=False`` they are only located
     (``ExportResult.located``), for a package that carries them as files (spec/package.md).
+    ``progress(done, total)`` counts events (each read twice: half of one in each pass over the
+    chain); it is called every ``PROGRESS_EVERY`` events and once at the end.
 
     Raises: LedgerError (unknown work, a signer without a key card, a file that no longer hashes
     to what the events name), OSError on write failures.
@@ -127,7 +133,10 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         attached: set[bytes] = set()  # named as an attachment (role *attaches*) somewhere
         hashes: list[bytes] = []
         title = ""
+        total = head.seq + 1
         for stored in view.chain(work):  # pass 1: who signed, which assets, the log's leaves
+            if progress is not None and not stored.seq % PROGRESS_EVERY:
+                progress(stored.seq // 2, total)
             payload = stored.event.payload
             hashes.append(stored.event.hash)
             signers.add(payload.signer)
@@ -167,6 +176,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
                 for kid in sorted(cards):
                     emit(frame(["key", cards[kid]]))
                 for stored in view.chain(work):  # pass 2: the events, exact stored bytes
+                    if progress is not None and not stored.seq % PROGRESS_EVERY:
+                        progress((total + stored.seq) // 2, total)
                     wanted = []
                     if stored.event.payload.commitments:
                         private = view.private_fields(stored.event.hash)
@@ -191,6 +202,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
+    if progress is not None:
+        progress(total, total)
     return ExportResult(out, events, len(cards), disclosed, len(embedded), len(assets) - len(found),
                         whole.digest(), out.stat().st_size, logged, located, title)
 

@@ -30,7 +30,6 @@ import numpy as np
 import soundfile
 from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d
-from scipy.signal import resample_poly
 
 from ledger._assets import AssetError, open_regular
 from verifier.format import asset_digest
@@ -277,6 +276,8 @@ def _resample_blocks(blocks: Iterator[NDArray[np.float64]], rate: int) -> NDArra
     up, down = resample_factors(rate)
     if up == down == 1:
         return np.concatenate([*blocks, np.zeros(0)]).astype(np.float32)
+    from scipy.signal import resample_poly  # only here: scipy.signal takes 0.4 s to import
+
     half_len = 10 * max(up, down)  # resample_poly's default filter: 2 * half_len + 1 taps
     pad = -(-(half_len // up + 2) // down) * down
     step = max(1, (_BLOCK_SECONDS * rate) // down) * down

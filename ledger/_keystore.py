@@ -13,15 +13,17 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 
 from ledger._assets import AssetError, open_regular
 from verifier.format import (
+    Ed25519Signer,
     KeyCard,
     KeyId,
     SigningKey,
@@ -31,6 +33,9 @@ from verifier.format import (
     is_key_role,
     key_id,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 KEY_FILE_FORMAT = "provenote-key/1"
 SCRYPT_N = 2**17  # spec/keys.md: N = 2^17, r = 8, p = 1 (128 MiB, about 0.4 s here)
@@ -79,13 +84,14 @@ class PublicKeyInfo:
 @dataclass(frozen=True)
 class Signer:
     """An unlocked key. Lives only in memory; never written anywhere in the clear. Signs with
-    libsodium (verifier.format.SigningKey): deterministic RFC 8032 signatures.
+    libsodium (verifier.format.SigningKey): deterministic RFC 8032 signatures. ``private_key`` is
+    that SigningKey, or a key the agent holds (ledger.AgentKey: its signatures are the same bytes).
 
     Raises (on construction): KeyStoreError if the private key is not the info's public key's.
     """
 
     info: PublicKeyInfo
-    private_key: SigningKey = field(repr=False)
+    private_key: Ed25519Signer = field(repr=False)
 
     def __post_init__(self) -> None:
         if self.private_key.public_key != self.info.public_key:
@@ -140,24 +146,47 @@ class KeyStore:
 
         Raises: as :meth:`create`.
         """
-        if not is_key_role(role):
-            raise KeyStoreError(f"invalid role {role!r}: lowercase letters, digits and '-'")
+        (signer,) = self.create_signers([(name, role)], passphrase)
+        return signer
+
+    def create_signers(self, keys: Sequence[tuple[str, str]], passphrase: str) -> list[Signer]:
+        """Generate several keys (``(name, role)`` pairs) under one passphrase with **one** key
+        derivation: the files share one random salt (they share the passphrase, so whoever
+        guesses it opens them all either way), each has its own nonce, and each opens alone with
+        :meth:`unlock` at the store's normal scrypt cost. Returns them unlocked, in order.
+
+        Raises: KeyStoreError if a name or role is invalid or repeated, a key exists, or the
+        passphrase is too short.
+        """
+        names = [name for name, _ in keys]
+        if len(set(names)) != len(names):
+            raise KeyStoreError("the same key name twice")
+        for name, role in keys:
+            if self._path(name).exists():  # (and the name's rules)
+                raise KeyStoreError(f"key {name!r} already exists in {self.directory}")
+            if not is_key_role(role):
+                raise KeyStoreError(f"invalid role {role!r}: lowercase letters, digits and '-'")
         if len(passphrase) < MIN_PASSPHRASE:
             raise KeyStoreError(f"a new key's passphrase has at least {MIN_PASSPHRASE} characters "
                                 "(a few words are easier to remember than symbols)")
-        path = self._path(name)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        salt = os.urandom(16)
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        wrapping = ChaCha20Poly1305(_kdf(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+        return [self._write_new(name, role, salt, wrapping) for name, role in keys]
+
+    def _write_new(self, name: str, role: str, salt: bytes, wrapping: ChaCha20Poly1305) -> Signer:
+        """A new key's file, its seed sealed with ``wrapping`` (the AEAD keyed by scrypt over ``salt``)."""
+        path = self._path(name)
         seed = os.urandom(32)  # the RFC 8032 private key
         public = SigningKey(seed).public_key
-        salt, nonce = os.urandom(16), os.urandom(12)
+        nonce = os.urandom(12)
         meta = {"format": KEY_FILE_FORMAT, "name": name, "role": role, "public_key": public.hex(),
                 "kdf": {"alg": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
                         "salt": salt.hex()},
                 "aead": {"alg": "chacha20-poly1305", "nonce": nonce.hex()}}
-        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
-        wrapping = _kdf(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-        ciphertext = ChaCha20Poly1305(wrapping).encrypt(nonce, seed, _aad(meta))
+        ciphertext = wrapping.encrypt(nonce, seed, _aad(meta))
         document = json.dumps({**meta, "ciphertext": ciphertext.hex()}, indent=2) + "\n"
         if path.exists():
             raise KeyStoreError(f"key {name!r} already exists in {self.directory}")

@@ -343,6 +343,7 @@ def signed_licence(data: bytes, names: Mapping[bytes, str] | None = None) -> Lic
 
 
 def describe_parties(terms: LicenceTerms, keys: Iterable[bytes], names: Mapping[bytes, str]) -> str:
+    """The parties ``keys`` in words (``licensor mei, licensee 1a2b…``), by name where known."""
     return ", ".join(("licensor " if pk in terms.licensors else "licensee ")
                      + (names.get(pk) or key_id(pk).hex()[:16]) for pk in keys)
 

@@ -49,6 +49,9 @@ _NO_DISCLOSURE = DisclosureRequest()
 
 @dataclass(frozen=True)
 class PackageResult:
+    """What ``export_package`` wrote: the bag's folder, the bundle inside it and its SHA-256,
+    and what the bag holds."""
+
     path: Path
     work: WorkId
     bundle: Path  # inside the package

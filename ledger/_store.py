@@ -87,6 +87,10 @@ _TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"ass
            *LOG_TABLES)
 _AI, _NOT_AI = b"\x01", b"\x00"
 
+Progress = Callable[[int, int], None]
+"""A progress callback: ``progress(done, total)``, called now and then (per chunk, never per event)."""
+PROGRESS_EVERY = 1024  # events between two calls of a progress callback
+
 
 class LedgerError(UsageError):
     """The ledger cannot do what was asked: not initialised, unknown work, a draft the format
@@ -171,6 +175,8 @@ class Head(NamedTuple):
 
 @dataclass(frozen=True)
 class WorkInfo:
+    """A work as the ledger lists it: id, title, number of events, head hash, created time (µs)."""
+
     work: WorkId
     title: str
     events: int
@@ -333,8 +339,11 @@ class Ledger:
         """Append one event in one durable write transaction."""
         return self.append_batch(work, signer, [draft])[0]
 
-    def append_batch(self, work: WorkId, signer: Signer, drafts: Sequence[EventDraft]) -> list[Appended]:
+    def append_batch(self, work: WorkId, signer: Signer, drafts: Sequence[EventDraft], *,
+                     progress: Progress | None = None) -> list[Appended]:
         """Append events in order in one write transaction: all of them or none.
+        ``progress(done, total)`` (drafts signed) is called every :data:`PROGRESS_EVERY` drafts
+        and once before the commit.
 
         Every draft passes the format core's own checks before it is signed: the payload schema
         (V4), a licence's signatures and commitments (V5.2, and every party must have signed),
@@ -348,10 +357,10 @@ class Ledger:
                 nothing is written.
         """
         with self._env.begin(write=True) as txn:
-            return self._append_in(txn, work, signer, drafts)
+            return self._append_in(txn, work, signer, drafts, progress)
 
     def _append_in(self, txn: lmdb.Transaction, work: WorkId, signer: Signer,
-                   drafts: Sequence[EventDraft]) -> list[Appended]:
+                   drafts: Sequence[EventDraft], progress: Progress | None = None) -> list[Appended]:
         """:meth:`append_batch` inside a write transaction the caller holds (and commits)."""
         results: list[Appended] = []
         protected = protected_header(CTYPE_EVENT, signer.info.public_key, work.hex())
@@ -365,6 +374,8 @@ class Ledger:
         fresh = os.urandom(SALT_SIZE * sum(len(draft.private) for draft in drafts))
         salt_at = 0
         for index, draft in enumerate(drafts):
+            if progress is not None and not index % PROGRESS_EVERY:
+                progress(index, len(drafts))
             spec = EVENT_TYPES[draft.type]
             body = dict(draft.body)
             if spec.assets or spec.references:  # a note has neither: nothing to look up
@@ -401,6 +412,8 @@ class Ledger:
         txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
         log.finish()
         self._remember_key(txn, signer)
+        if progress is not None:
+            progress(len(drafts), len(drafts))
         return results
 
     def _remember_key(self, txn: lmdb.Transaction, signer: Signer) -> None:
@@ -711,36 +724,69 @@ class Ledger:
         with self.snapshot() as view:
             return view.key_card(public_key)
 
-    def resolve_work(self, prefix: str) -> WorkId:
-        """A work id from a unique hex prefix of 8+ characters (as git resolves revisions)."""
-        return WorkId(self._resolve(prefix, "works", "work"))
+    def resolve_work(self, name: str) -> WorkId:
+        """A work from its id, a unique hex prefix of it of 8+ characters (as git resolves
+        revisions), or its title: an exact title first, else a unique case-insensitive match.
+        A hex prefix that names a work wins over a title.
+
+        Raises: LedgerError (one line) for an unknown work, or an ambiguous prefix or title
+            (naming the candidates).
+        """
+        if _is_hex_prefix(name):
+            found = self._prefix_matches(name.lower(), "works")
+            if len(found) > 1:
+                titles = {bytes(info.work): info.title for info in self.works()}
+                named = [f"{w.hex()[:16]} ({titles.get(w, '?')})" for w in found]
+                raise LedgerError(f"work prefix {name.lower()} is ambiguous: {_candidates(named)}; "
+                                  "give more characters")
+            if found:
+                return WorkId(found[0])
+        works = self.works()
+        matches = [info for info in works if info.title == name]
+        if not matches:
+            folded = name.casefold()
+            matches = [info for info in works if info.title.casefold() == folded]
+        if len(matches) == 1:
+            return matches[0].work
+        if matches:
+            named = [f"{info.work.hex()[:16]} ({info.title})" for info in matches]
+            raise LedgerError(f"work title {name!r} is ambiguous: {_candidates(named)}; give the work's id")
+        raise LedgerError(f"unknown work {name!r}: give its id, a unique hex prefix of 8+ characters, or its title")
 
     def resolve_event(self, prefix: str) -> EventHash:
-        return EventHash(self._resolve(prefix, "by_hash", "event"))
+        """An event from its hash or a unique hex prefix of it of 8+ characters.
 
-    def _resolve(self, prefix: str, table: str, what: str) -> bytes:
-        prefix = prefix.lower()
-        if len(prefix) < 8 or len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix):
-            raise LedgerError(f"{what} must be a hex id or a unique hex prefix of at least 8 characters")
+        Raises: LedgerError (one line) for an unknown event or an ambiguous prefix (naming the
+            candidates)."""
+        if not _is_hex_prefix(prefix):
+            raise LedgerError("event must be a hex id or a unique hex prefix of at least 8 characters")
+        found = self._prefix_matches(prefix.lower(), "by_hash")
+        if len(found) > 1:
+            raise LedgerError(f"event prefix {prefix.lower()} is ambiguous: "
+                              f"{_candidates([h.hex()[:16] for h in found])}; give more characters")
+        if not found:
+            raise LedgerError(f"unknown event {prefix.lower()}")
+        return EventHash(found[0])
+
+    def _prefix_matches(self, prefix: str, table: str) -> list[bytes]:
+        """The keys of ``table`` whose hex starts with ``prefix`` (lowercase hex), at most
+        :data:`_MAX_CANDIDATES` + 1 of them."""
         start = bytes.fromhex(prefix[: len(prefix) // 2 * 2])
-        matches = []
+        matches: list[bytes] = []
         with self._env.begin() as txn:
             cursor = txn.cursor(db=self._db[table])
             if cursor.set_range(start):
                 for key in cursor.iternext(keys=True, values=False):
-                    if not key.startswith(start):
+                    if not key.startswith(start) or len(matches) > _MAX_CANDIDATES:
                         break
                     if key.hex().startswith(prefix):
                         matches.append(bytes(key))
-                        if len(matches) > 1:
-                            raise LedgerError(f"{what} prefix {prefix} is ambiguous: give more characters")
-        if not matches:
-            raise LedgerError(f"unknown {what} {prefix}")
-        return matches[0]
+        return matches
 
-    def check(self) -> tuple[int, int]:
+    def check(self, progress: Progress | None = None) -> tuple[int, int]:
         """Re-verify every chain in one snapshot: steps V3–V6 of spec/verification.md for every
-        event, and the head index.
+        event, and the head index. ``progress(done, total)`` (events) is called every
+        :data:`PROGRESS_EVERY` events and once at the end.
 
         Returns: (works, events) checked.
         Raises: VerificationFailure for the first defect, with ``event`` set to its seq; its
@@ -749,10 +795,14 @@ class Ledger:
         works = events = 0
         with self.snapshot() as view:
             hashes: list[bytes] = []
-            for info in view.works():
+            infos = view.works()
+            total = sum(info.events for info in infos)
+            for info in infos:
                 checker = ChainChecker(info.work)
                 try:
                     for stored in view.chain(info.work):
+                        if progress is not None and not events % PROGRESS_EVERY:
+                            progress(events, total)
                         hashes.append(stored.event.hash)
                         stored.event.verify_signature()
                         if stored.event.payload.seq != stored.seq:
@@ -769,6 +819,8 @@ class Ledger:
                                               event=e.event) from e
                 works += 1
             self._check_log(view, hashes)
+        if progress is not None:
+            progress(events, total)
         return works, events
 
     def _check_log(self, view: Snapshot, hashes: list[bytes]) -> None:
@@ -885,6 +937,20 @@ class Snapshot:
         if card is None:
             raise LedgerError(f"no key card for signer {kid.hex()[:16]}")
         return bytes(card)
+
+
+_MAX_CANDIDATES = 5  # listed in an "ambiguous" error
+
+
+def _is_hex_prefix(text: str) -> bool:
+    """Whether ``text`` can be an id or an id's prefix: 8 to 64 hex digits."""
+    return 8 <= len(text) <= 64 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def _candidates(names: list[str]) -> str:
+    """The candidates of an ambiguous name, at most :data:`_MAX_CANDIDATES` listed."""
+    listed = ", ".join(names[:_MAX_CANDIDATES])
+    return listed + (", …" if len(names) > _MAX_CANDIDATES else "")
 
 
 def _where(index: int, batch: bool) -> str:

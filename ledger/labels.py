@@ -197,3 +197,7 @@ def certificate(store: KeyStore, name: str) -> bytes | None:
     """The certificate chain attached to key ``name``, or None."""
     path = _certificate_path(store, name)
     return path.read_bytes() if path.is_file() else None
+
+for _error in (C2paError, DdexError, LabelError):  # named by this public module in tracebacks
+    _error.__module__ = __name__
+del _error

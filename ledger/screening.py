@@ -110,3 +110,6 @@ def screen_asset(book: Ledger, work: WorkId, signer: Signer, path: Path, catalog
     appended = book.append(work, signer, EventDraft("screening", body, {}, occurred))
     return Screened(appended, body, tuple(matches))
 
+for _error in (AudioError, CatalogueError):  # named by this public module in tracebacks
+    _error.__module__ = __name__
+del _error
