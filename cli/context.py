@@ -14,8 +14,9 @@ from typing import Any
 
 import click
 
-from ledger import KeyStore, Ledger, Signer
+from ledger import AgentClient, AgentError, KeyStore, Ledger, PublicKeyInfo, Signer, agent_signer
 from verifier import UsageError, read_regular_file
+from verifier.render import inert
 
 PROG = "provenote"
 
@@ -41,11 +42,6 @@ def read_text_file(path: Path, what: str, *, limit: int) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise fail(f"{what} {path}: not UTF-8 text") from e
-
-
-def default_keys_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "provenote" / "keys"
 
 
 @dataclass
@@ -75,10 +71,32 @@ class Context:
         return Ledger.open(self.ledger_dir, readonly=True)
 
     def signer(self, name: str) -> Signer:
+        """The key ``name``, ready to sign: through the agent when PROVENOTE_AGENT_SOCK is set and
+        the agent holds it (the private key never enters this process), else unlocked with the
+        passphrase. When the variable names no live agent (stopped, killed: a stale socket) or one
+        that refuses, a one-line warning says so on stderr and the passphrase is used.
+
+        Raises: KeyStoreError (missing key, wrong passphrase), CliError (no passphrase)."""
         if name not in self._signers:
-            self.keys.info(name)  # a missing key is reported before asking for a passphrase
-            self._signers[name] = self.keys.unlock(name, self.passphrase(key=name))
+            info = self.keys.info(name)  # a missing key is reported before asking for a passphrase
+            self._signers[name] = self._agent_signer(info) or self.unlock(name)
         return self._signers[name]
+
+    def unlock(self, name: str) -> Signer:
+        """The key ``name`` unlocked here with the passphrase (never through the agent)."""
+        return self.keys.unlock(name, self.passphrase(key=name))
+
+    @staticmethod
+    def _agent_signer(info: PublicKeyInfo) -> Signer | None:
+        client = AgentClient.from_environment()
+        if client is None:
+            return None
+        try:
+            return agent_signer(client, info)
+        except AgentError as e:
+            click.echo(f"{PROG}: warning: {inert(str(e))}; unlocking key {info.name} with its passphrase",
+                       err=True)
+            return None
 
     @contextmanager
     def ledger(self) -> Iterator[Ledger]:

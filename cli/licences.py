@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cli.context import Context, emit_json, fail, json_option, pass_ctx
+from cli.words import plural
 from ledger import (
     LedgerError,
     LicencePrivate,
@@ -43,7 +44,8 @@ def _list(values: tuple[str, ...], *, upper: bool = False) -> list[str]:
 @licence.command("draft")
 @click.option("--licensor", "licensors", multiple=True, required=True, metavar="KEY",
               help="A key name, a public key file (PEM) or 64 hex characters (repeatable).")
-@click.option("--licensee", "licensees", multiple=True, required=True, metavar="KEY", help="As --licensor.")
+@click.option("--licensee", "licensees", multiple=True, required=True, metavar="KEY",
+              help="A key name, a public key file (PEM) or 64 hex characters (repeatable).")
 @click.option("--direction", required=True, type=click.Choice(DIRECTIONS),
               help="in: the studio takes the licence; out: it grants it.")
 @click.option("--subject", required=True, metavar="TEXT", help="What is licensed.")
@@ -52,21 +54,25 @@ def _list(values: tuple[str, ...], *, upper: bool = False) -> list[str]:
 @click.option("--subject-model", metavar="NAME", help="The AI model whose output terms these are.")
 @click.option("--scope", required=True, metavar="TEXT", help="The scope in free text (kept private).")
 @click.option("--territory", "territories", multiple=True, required=True, metavar="CC[,CC...]",
-              help="ISO 3166-1 alpha-2 codes, or WORLD.")
+              help="ISO 3166-1 alpha-2 codes, or WORLD; comma-separated or repeatable.")
 @click.option("--media", "media", multiple=True, required=True, metavar="M[,M...]",
               help="streaming, broadcast, sync, live, download, ai-training, public-performance, advertising, "
-                   "games, other.")
+                   "games, other; comma-separated or repeatable.")
 @click.option("--start", required=True, metavar="DATE", help="First day of the term (YYYY-MM-DD).")
 @click.option("--end", required=True, metavar="DATE", help="Last day of the term (YYYY-MM-DD).")
 @click.option("--fee", required=True, metavar="AMOUNT", help="A decimal amount, e.g. 1200.00 (kept private).")
 @click.option("--currency", required=True, metavar="CUR", help="ISO 4217, e.g. EUR.")
 @click.option("--revenue-share", metavar="PCT", help="A decimal percentage.")
 @click.option("--attribution", is_flag=True, help="Attribution is required.")
-@click.option("--derivatives", type=click.Choice(DERIVATIVES), default="forbidden", show_default=True)
-@click.option("--ai-training", type=click.Choice(AI_TRAINING), default="forbidden", show_default=True)
-@click.option("--commercial-use", type=click.Choice(("yes", "no")), default="yes", show_default=True)
+@click.option("--derivatives", type=click.Choice(DERIVATIVES), default="forbidden", show_default=True,
+              help="Whether the licensee may make derivative works (approval: only with the licensor's).")
+@click.option("--ai-training", type=click.Choice(AI_TRAINING), default="forbidden", show_default=True,
+              help="Whether the licensed material may be used to train AI models.")
+@click.option("--commercial-use", type=click.Choice(("yes", "no")), default="yes", show_default=True,
+              help="Whether commercial use is allowed.")
 @click.option("--transferable", is_flag=True, help="The licensee may transfer the licence.")
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), metavar="FILE")
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the licence document to FILE (and its private file to FILE.private.json).")
 @json_option
 @pass_ctx
 def licence_draft(obj: Context, licensors: tuple[str, ...], licensees: tuple[str, ...], direction: str,
@@ -210,11 +216,13 @@ def _print(view: dict[str, Any]) -> None:
 
 
 @click.command("usage-report")
-@click.option("--work", "works", multiple=True, metavar="W", help="Only this work (repeatable; default: all).")
+@click.option("--work", "works", multiple=True, metavar="WORK",
+              help="Only this work: its id, a unique prefix or its title (repeatable; default: all).")
 @click.option("--from", "start", metavar="DATE", help="Only uses on or after DATE (YYYY-MM-DD).")
 @click.option("--to", "end", metavar="DATE", help="Only uses on or before DATE (YYYY-MM-DD).")
-@click.option("--format", "form", required=True, type=click.Choice(("csv", "json")))
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), metavar="FILE")
+@click.option("--format", "form", required=True, type=click.Choice(("csv", "json")), help="The file's format.")
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the report to FILE.")
 @pass_ctx
 def usage_report_command(obj: Context, works: tuple[str, ...], start: str | None, end: str | None, form: str,
                          out: Path) -> None:
@@ -228,4 +236,4 @@ def usage_report_command(obj: Context, works: tuple[str, ...], start: str | None
     except LedgerError as e:
         raise fail(f"-o {e}") from e
     uncovered = sum(1 for row in rows if not row["covered"])
-    click.echo(f"wrote {out}: {len(rows)} usage{'' if len(rows) == 1 else 's'}, {uncovered} not covered")
+    click.echo(f"wrote {out}: {plural(len(rows), 'use')}, {uncovered:,} not covered")

@@ -17,6 +17,9 @@ Variants for tests (all tokens still chain to this instance's root):
 * ``digests``: the digests ``openssl ts`` accepts (``"sha512"`` makes it reject SHA-256 requests).
 * ``self_signed=True``: the TSA certificate is its own issuer (the root CA is made but signs nothing);
   the token embeds it, and embedding must not make it a trust anchor.
+* ``seed=bytes``: the root's and the TSA's EC P-256 keys are derived from this seed (16+ bytes)
+  rather than drawn at random, so a demo makes no key at run time and always has the same
+  keys (for demonstrations only: anyone who knows the seed has the keys).
 
 Tokens signed with ``openssl cms`` carry no ESS signing-certificate attribute.
 """
@@ -24,6 +27,7 @@ Tokens signed with ``openssl cms`` carry no ESS signing-certificate attribute.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import http.server
 import re
 import shutil
@@ -45,6 +49,7 @@ POLICY_OID = "1.3.6.1.4.1.55555.1.1"  # a made-up policy for local tokens
 _TSTINFO_OID = "1.2.840.113549.1.9.16.1.4"  # id-smime-ct-TSTInfo
 _MAX_QUERY = 64 * 1024
 _OPENSSL_TIMEOUT = 10.0
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # the group order n (SEC 2)
 
 Eku = Literal["critical", "non-critical", "absent"]
 KeyType = Literal["ec", "rsa"]
@@ -103,7 +108,10 @@ class LocalTsa:
         not_after: dt.datetime | None = None,
         digests: str = "sha256, sha384, sha512",
         self_signed: bool = False,
+        seed: bytes | None = None,
     ) -> None:
+        if seed is not None and (key_type != "ec" or len(seed) < 16):
+            raise ValueError("a seed (16+ bytes) derives EC keys only")
         openssl = shutil.which("openssl")
         if openssl is None:
             raise LocalTsaUnavailable("the local TSA needs the openssl command, which is not on the PATH")
@@ -119,6 +127,7 @@ class LocalTsa:
         self.not_after = not_after or now + dt.timedelta(days=3650)
         self.digests = digests
         self.self_signed = self_signed
+        self.seed = seed
         self.root_path = self.directory / "root.pem"
         self.tsa_path = self.directory / "tsa.pem"
         self._lock = threading.Lock()  # openssl ts updates its serial file: one reply at a time
@@ -128,7 +137,11 @@ class LocalTsa:
 
     # --- certificates -------------------------------------------------------------------------
 
-    def _new_key(self) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    def _new_key(self, role: bytes) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+        """The ``role``'s key (b"root" or b"tsa"): from the seed when there is one, else random."""
+        if self.seed is not None:
+            scalar = int.from_bytes(hashlib.sha512(b"provenote local TSA\x00" + role + b"\x00" + self.seed).digest())
+            return ec.derive_private_key(scalar % (_P256_ORDER - 1) + 1, ec.SECP256R1())
         if self.key_type == "rsa":
             return rsa.generate_private_key(public_exponent=65537, key_size=2048)
         return ec.generate_private_key(ec.SECP256R1())
@@ -172,7 +185,7 @@ class LocalTsa:
         # the root covers the TSA certificate and any forged genTime, so that only they can be out of range
         root_from = min(now, self.not_before, self.gen_time or now) - dt.timedelta(days=1)
         root_until = max(now + dt.timedelta(days=3650), self.not_after)
-        root_key = self._new_key()
+        root_key = self._new_key(b"root")
         root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{self.name} root CA"),
                                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "provenote test")])
         self.root = (
@@ -193,7 +206,7 @@ class LocalTsa:
         self.root_path.write_bytes(self.root.public_bytes(serialization.Encoding.PEM))
         self._write_key(root_key, self.directory / "root.key")
 
-        tsa_key = self._new_key()
+        tsa_key = self._new_key(b"tsa")
         self._write_key(tsa_key, self.directory / "tsa.key")
         self.tsa_cert = self._tsa_certificate(tsa_key, self.tsa_eku, root_key)
         self.tsa_path.write_bytes(self.tsa_cert.public_bytes(serialization.Encoding.PEM))

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cli.context import Context, emit_json, fail, json_option, pass_ctx, read_text_file
+from cli.words import plural
 from ledger import Ledger, Signer, TsaError, Witness, request_timestamp
 from verifier.format import (
     SIG_COSIGNATURE_V1,
@@ -69,7 +70,7 @@ def checkpoint(obj: Context, as_key: str, out: Path | None, as_json: bool) -> No
             _write_or_print(note, out)
         return
     _write_or_print(note, out)
-    click.echo(f"{'signed' if new else 'already signed'}: checkpoint of {parsed.size} events; "
+    click.echo(f"{'signed' if new else 'already signed'}: checkpoint of {plural(parsed.size, 'event')}; "
                f"verify with {vkey}", err=True)
 
 
@@ -124,7 +125,7 @@ def anchor(obj: Context, tsa: str, as_key: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"size": size, "time": format_time(gen_time), "tsa": tsa})
     else:
-        click.echo(f"anchored the checkpoint of {size} events at {tsa}: existed no later than {format_time(gen_time)}")
+        click.echo(f"anchored the checkpoint of {plural(size, 'event')} at {tsa}: existed no later than {format_time(gen_time)}")
     del name
 
 
@@ -198,5 +199,5 @@ def anchor_after_release(obj: Context, as_key: str) -> None:
         except TsaError as e:
             click.echo(f"provenote: warning: the release is recorded but not anchored: {e}", err=True)
             return
-    print(f"anchored the checkpoint of {size} events at {url}: existed no later than {format_time(gen_time)}",
+    print(f"anchored the checkpoint of {plural(size, 'event')} at {url}: existed no later than {format_time(gen_time)}",
           file=sys.stderr)

@@ -17,25 +17,29 @@ from typing import NoReturn
 import click
 import lmdb
 
-from cli import bundles, demo, keys, labels, licences, log, reading, record, screen, works
-from cli.context import PROG, Context, default_keys_dir, emit_json, json_option, pass_ctx
-from ledger import Ledger
+from cli import agent, bundles, demo, keys, labels, licences, log, reading, record, report, screen, works
+from cli.context import PROG, Context, emit_json, json_option, pass_ctx
+from ledger import DEFAULT_LEDGER_DIR, KEYS_ENV, LEDGER_ENV, Ledger, default_keys_dir, default_ledger_dir
 from verifier.format import ProvenoteError, VerificationFailure
 from verifier.render import inert
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--ledger", "ledger_dir", type=click.Path(path_type=Path), envvar="PROVENOTE_LEDGER",
-              default=Path(".provenote"), show_default=True, help="Ledger directory (env PROVENOTE_LEDGER).")
-@click.option("--keys", "keys_dir", type=click.Path(path_type=Path), envvar="PROVENOTE_KEYS", default=None,
-              help="Key directory (env PROVENOTE_KEYS; default $XDG_CONFIG_HOME/provenote/keys).")
+@click.option("--ledger", "ledger_dir", type=click.Path(path_type=Path), default=None,
+              help=f"Ledger directory (default env {LEDGER_ENV}, else {DEFAULT_LEDGER_DIR}).")
+@click.option("--keys", "keys_dir", type=click.Path(path_type=Path), default=None,
+              help=f"Key directory (default env {KEYS_ENV}, else $XDG_CONFIG_HOME/provenote/keys).")
 @click.option("--passphrase-file", type=click.Path(path_type=Path), default=None,
               help="Read the key passphrase from this file (else env PROVENOTE_PASSPHRASE, else a prompt).")
 @click.version_option(package_name="provenote", prog_name=PROG)
 @click.pass_context
-def app(ctx: click.Context, ledger_dir: Path, keys_dir: Path | None, passphrase_file: Path | None) -> None:
-    """provenote: a signed, hash-chained provenance ledger for AI-assisted music."""
-    ctx.obj = Context(ledger_dir, keys_dir or default_keys_dir(), passphrase_file)
+def app(ctx: click.Context, ledger_dir: Path | None, keys_dir: Path | None, passphrase_file: Path | None) -> None:
+    """provenote: a signed, hash-chained provenance ledger for AI-assisted music.
+
+    WORK, wherever a command takes it, is a work's id, a unique prefix of it (8+ hex
+    characters, as git takes revisions) or its title (exactly, else ignoring case; it must name
+    one work). EVENT is an event's id or a unique prefix of it."""
+    ctx.obj = Context(ledger_dir or default_ledger_dir(), keys_dir or default_keys_dir(), passphrase_file)
 
 
 @app.command()
@@ -60,6 +64,7 @@ app.add_command(reading.log)
 app.add_command(reading.check)
 app.add_command(bundles.export)
 app.add_command(bundles.verify)
+app.add_command(report.report)
 app.add_command(log.checkpoint)
 app.add_command(log.prove_consistency)
 app.add_command(log.anchor)
@@ -70,6 +75,7 @@ app.add_command(labels.ddex)
 app.add_command(screen.catalogue)
 app.add_command(screen.screen)
 app.add_command(demo.demo)
+app.add_command(agent.agent)
 
 
 def main(argv: list[str] | None = None) -> None:

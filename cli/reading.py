@@ -11,6 +11,8 @@ from typing import Any
 import click
 
 from cli.context import PROG, Context, emit_json, fail, json_option, pass_ctx, to_json
+from cli.progress import quiet_option, stderr_progress
+from cli.words import plural
 from ledger import StoredEvent, parse_time
 from verifier.format import EVENT_TYPES, VerificationFailure, format_time
 from verifier.render import inert
@@ -72,20 +74,25 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @click.command()
+@quiet_option
 @json_option
 @pass_ctx
-def check(obj: Context, as_json: bool) -> None:
-    """Re-verify every chain in the ledger: encoding, hashes, links, signatures."""
-    with obj.readonly_ledger() as book:
+def check(obj: Context, quiet: bool, as_json: bool) -> None:
+    """Re-verify every chain in the ledger: encoding, hashes, links, signatures, and its log.
+    Exit 1 on the first defect."""
+    failure: VerificationFailure | None = None
+    with obj.readonly_ledger() as book, stderr_progress("checking", quiet=quiet or as_json) as progress:
         try:
-            works, events = book.check()
+            works, events = book.check(progress)
         except VerificationFailure as e:
-            if as_json:
-                emit_json({"valid": False, "works": None, "events": None,
-                           "error": {"code": e.code, "event": e.event, "message": e.message}})
-            click.echo(inert(f"{PROG}: error: check failed: {e.code}: {e.message}"), err=True)
-            raise SystemExit(1) from e
+            failure = e
+    if failure is not None:
+        if as_json:
+            emit_json({"valid": False, "works": None, "events": None,
+                       "error": {"code": failure.code, "event": failure.event, "message": failure.message}})
+        click.echo(inert(f"{PROG}: error: check failed: {failure.code}: {failure.message}"), err=True)
+        raise SystemExit(1) from failure
     if as_json:
         emit_json({"valid": True, "works": works, "events": events, "error": None})
     else:
-        click.echo(f"ok: {works} work{'' if works == 1 else 's'}, {events} event{'' if events == 1 else 's'} verified")
+        click.echo(f"ok: {plural(works, 'work')}, {plural(events, 'event')} verified")

@@ -10,6 +10,8 @@ import click
 
 from cli.context import PROG, Context, emit_json, fail, json_option, pass_ctx, read_text_file
 from cli.log import anchor_after_release
+from cli.progress import TerminalProgress, quiet_option, stderr_progress
+from cli.words import plural
 from ledger import (
     COVERAGE_WORDS,
     DraftBuilder,
@@ -58,10 +60,6 @@ def _append(obj: Context, work_prefix: str, as_key: str, duration: float | None,
         else:
             emit_json([{"event": r.hash, "seq": r.seq} for r in results])
         return
-    if len(results) > 1:  # a batch: one line, not one per event (--json lists them)
-        click.echo(f"recorded {len(results)} events, #{results[0].seq} to #{results[-1].seq}; "
-                   f"head {results[-1].hash.hex()}")
-        return
     for draft, result in zip(drafts, results, strict=True):
         click.echo(f"recorded {draft.type} #{result.seq} {result.hash.hex()}")
 
@@ -72,16 +70,21 @@ def _when(occurred: str | None) -> int | None:
 
 @record.command("generation")
 @record_options
-@click.option("--model", required=True)
-@click.option("--model-version")
-@click.option("--provider")
-@click.option("--prompt")
-@click.option("--prompt-file", type=click.Path(path_type=Path))
-@click.option("--negative-prompt")
-@click.option("--seed", type=int)
-@click.option("--param", "params", multiple=True, metavar="K=V")
-@click.option("--input", "inputs", multiple=True, metavar="FILE")
-@click.option("--output", "outputs", multiple=True, required=True, metavar="FILE")
+@click.option("--model", required=True, metavar="NAME", help="The AI model's name.")
+@click.option("--model-version", metavar="VERSION", help="The model's version.")
+@click.option("--provider", metavar="NAME", help="Who runs the model (the AI service).")
+@click.option("--prompt", metavar="TEXT",
+              help="The prompt (kept private).  [required: this or --prompt-file]")
+@click.option("--prompt-file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Read the prompt from this UTF-8 text file instead of --prompt.")
+@click.option("--negative-prompt", metavar="TEXT", help="The negative prompt, if any (kept private).")
+@click.option("--seed", type=int, metavar="N", help="The random seed, if known.")
+@click.option("--param", "params", multiple=True, metavar="K=V",
+              help="A generation parameter, e.g. temperature=0.7 (repeatable).")
+@click.option("--input", "inputs", multiple=True, metavar="FILE",
+              help="A file given to the model: a reference, a melody to follow (repeatable).")
+@click.option("--output", "outputs", multiple=True, required=True, metavar="FILE",
+              help="A file the model produced (repeatable).")
 @click.option("--licence", "licence", metavar="EVENT", help="The licence-in under which the output is used.")
 @pass_ctx
 def record_generation(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
@@ -115,8 +118,10 @@ def record_generation(obj: Context, work_prefix: str, as_key: str, occurred: str
 @record.command("parameter-edit")
 @record_options
 @click.option("--of", "of_event", required=True, metavar="EVENT", help="The generation edited.")
-@click.option("--param", "params", multiple=True, required=True, metavar="K=V")
-@click.option("--output", "outputs", multiple=True, required=True, metavar="FILE")
+@click.option("--param", "params", multiple=True, required=True, metavar="K=V",
+              help="A changed parameter, e.g. temperature=0.9 (repeatable).")
+@click.option("--output", "outputs", multiple=True, required=True, metavar="FILE",
+              help="A file the new parameters produced (repeatable).")
 @pass_ctx
 def record_parameter_edit(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                           duration: float | None, as_json: bool, of_event: str,
@@ -133,8 +138,9 @@ def record_parameter_edit(obj: Context, work_prefix: str, as_key: str, occurred:
 
 @record.command("selection")
 @record_options
-@click.option("--candidate", "candidates", multiple=True, required=True, metavar="FILE")
-@click.option("--chosen", required=True, metavar="FILE")
+@click.option("--candidate", "candidates", multiple=True, required=True, metavar="FILE",
+              help="A candidate considered (repeatable).")
+@click.option("--chosen", required=True, metavar="FILE", help="The candidate chosen.")
 @click.option("--reason", help="Why (kept private).")
 @pass_ctx
 def record_selection(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
@@ -151,14 +157,15 @@ def record_selection(obj: Context, work_prefix: str, as_key: str, occurred: str 
 
 @record.command("human-edit")
 @record_options
-@click.option("--input", "inputs", multiple=True, required=True, metavar="FILE")
-@click.option("--output", required=True, metavar="FILE")
-@click.option("--kind", required=True, type=click.Choice(EDIT_KINDS))
+@click.option("--input", "inputs", multiple=True, required=True, metavar="FILE",
+              help="A file edited (repeatable).")
+@click.option("--output", required=True, metavar="FILE", help="The edited file.")
+@click.option("--kind", required=True, type=click.Choice(EDIT_KINDS), help="What was edited.")
 @click.option("--segment", "segments", multiple=True, metavar="START-END",
-              help="Seconds of the output's timeline the edit covers.")
-@click.option("--stem", "stems", multiple=True, metavar="NAME")
-@click.option("--tool")
-@click.option("--minutes", type=click.IntRange(min=0))
+              help="Seconds of the output's timeline the edit covers, e.g. 16-32 (repeatable).")
+@click.option("--stem", "stems", multiple=True, metavar="NAME", help="A stem edited, e.g. erhu (repeatable).")
+@click.option("--tool", metavar="NAME", help="The tool used, e.g. \"Reaper 7\".")
+@click.option("--minutes", type=click.IntRange(min=0), metavar="N", help="Minutes of work the edit took.")
 @click.option("--note", help="Free text (kept private).")
 @pass_ctx
 def record_human_edit(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
@@ -184,9 +191,10 @@ def record_human_edit(obj: Context, work_prefix: str, as_key: str, occurred: str
 
 @record.command("human-input")
 @record_options
-@click.option("--output", required=True, metavar="FILE")
-@click.option("--layer", required=True, type=click.Choice(INPUT_LAYERS))
-@click.option("--segment", "segments", multiple=True, metavar="START-END")
+@click.option("--output", required=True, metavar="FILE", help="The file holding the material.")
+@click.option("--layer", required=True, type=click.Choice(INPUT_LAYERS), help="What kind of material it is.")
+@click.option("--segment", "segments", multiple=True, metavar="START-END",
+              help="Seconds of the file's timeline the material covers, e.g. 40-48 (repeatable).")
 @click.option("--note", help="Free text (kept private).")
 @pass_ctx
 def record_human_input(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
@@ -205,10 +213,13 @@ def record_human_input(obj: Context, work_prefix: str, as_key: str, occurred: st
 
 @record.command("assist")
 @record_options
-@click.option("--tool", required=True)
-@click.option("--function", "function", required=True, help="e.g. mastering, denoise, stem-separation")
-@click.option("--input", "inputs", multiple=True, required=True, metavar="FILE")
-@click.option("--output", "outputs", multiple=True, required=True, metavar="FILE")
+@click.option("--tool", required=True, metavar="NAME", help="The tool, e.g. an AI mastering service.")
+@click.option("--function", "function", required=True, metavar="WHAT",
+              help="What it did, e.g. mastering, denoise, stem-separation.")
+@click.option("--input", "inputs", multiple=True, required=True, metavar="FILE",
+              help="A file processed (repeatable).")
+@click.option("--output", "outputs", multiple=True, required=True, metavar="FILE",
+              help="A file the tool produced (repeatable).")
 @pass_ctx
 def record_assist(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                   duration: float | None, as_json: bool, tool: str, function: str,
@@ -225,7 +236,7 @@ def record_assist(obj: Context, work_prefix: str, as_key: str, occurred: str | N
 
 @record.command("import")
 @record_options
-@click.option("--output", required=True, metavar="FILE")
+@click.option("--output", required=True, metavar="FILE", help="The imported file.")
 @click.option("--source", required=True, help="Where the material came from.")
 @click.option("--source-type", help="IPTC digital source type of the material, if known.")
 @pass_ctx
@@ -245,8 +256,8 @@ def record_import(obj: Context, work_prefix: str, as_key: str, occurred: str | N
 
 @record.command("release")
 @record_options
-@click.option("--asset", required=True, metavar="FILE")
-@click.option("--isrc")
+@click.option("--asset", required=True, metavar="FILE", help="The released file.")
+@click.option("--isrc", metavar="CODE", help="The recording's ISRC, if it has one.")
 @pass_ctx
 def record_release(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                    duration: float | None, as_json: bool, asset: str, isrc: str | None) -> None:
@@ -276,7 +287,7 @@ def record_note(obj: Context, work_prefix: str, as_key: str, occurred: str | Non
 @record.command("attestation")
 @record_options
 @click.option("--about", required=True, metavar="EVENT", help="The event attested.")
-@click.option("--statement", required=True)
+@click.option("--statement", required=True, metavar="TEXT", help="What the attesting party states (public).")
 @pass_ctx
 def record_attestation(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                        duration: float | None, as_json: bool, about: str, statement: str) -> None:
@@ -335,7 +346,7 @@ def record_payment(obj: Context, work_prefix: str, as_key: str, occurred: str | 
 @record_options
 @click.option("--licence", metavar="EVENT", help="The licence the use is made under.")
 @click.option("--production", required=True, metavar="TITLE", help="The film, drama, game or programme.")
-@click.option("--episode", type=click.IntRange(min=0), metavar="N")
+@click.option("--episode", type=click.IntRange(min=0), metavar="N", help="The episode, for a series.")
 @click.option("--platform", required=True, metavar="P", help="Where it is shown or sold.")
 @click.option("--territory", required=True, metavar="CC", help="ISO 3166-1 alpha-2 country code.")
 @click.option("--media", required=True, type=click.Choice(MEDIA), metavar="M",
@@ -377,7 +388,7 @@ MAX_JSON_FILE = 256 << 20  # a JSON event file or a batch: 256 MiB at most
 @record.command("event")
 @record_options
 @click.option("--file", "event_file", required=True, type=click.Path(path_type=Path),
-              metavar="EVENT.json")
+              metavar="EVENT.json", help="The JSON event: one object (the format: record batch --help).")
 @pass_ctx
 def record_event(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
                  duration: float | None, as_json: bool, event_file: Path) -> None:
@@ -389,19 +400,40 @@ def record_event(obj: Context, work_prefix: str, as_key: str, occurred: str | No
             lambda b, _: [b.from_json(document, where=str(event_file))])
 
 
-@record.command("batch")
+BATCH_EXAMPLE = (
+    '{"type": "note", "body": {"text": "first idea"}, "occurred": "2026-11-20T14:30:00+08:00"}\n'
+    '{"type": "human-input", "body": {"output": "vocal.wav", "layer": "vocals", "note": "take 3"}}'
+)
+_LINES_PER_PROGRESS = 1024  # lines read between two calls of the progress line
+
+
+@record.command("batch", help=f"""Many JSON events, one a line, appended in one transaction: all or nothing.
+
+Each line is one object: "type" (any event type but work.created), "body" (the type's fields
+as in spec/event-types.md, private fields such as prompt, note or text in the clear: they are
+committed, not stored) and an optional "occurred" (ISO 8601 with a zone). Assets are file paths
+(hashed by the writer) or {{"sha256", "size", "media_type"}} objects; of, about and licence are
+event ids or unique prefixes. Blank lines are skipped; a bad line exits 2 naming its line
+number, and nothing is recorded. For example:
+
+\b
+{BATCH_EXAMPLE}
+
+Prints one summary line (--json: every event's id and seq). The full format: spec/json-events.md.""")
 @record_options
 @click.option("--file", "batch_file", required=True, type=click.Path(path_type=Path),
-              metavar="EVENTS.jsonl")
+              metavar="EVENTS.jsonl", help="The JSON Lines file: one event object a line.")
+@quiet_option
 @pass_ctx
 def record_batch(obj: Context, work_prefix: str, as_key: str, occurred: str | None,
-                 duration: float | None, as_json: bool, batch_file: Path) -> None:
-    """Many JSON events, one a line, appended in one transaction: all or nothing."""
+                 duration: float | None, as_json: bool, batch_file: Path, quiet: bool) -> None:
     lines = read_text_file(batch_file, "--file", limit=MAX_JSON_FILE).splitlines()
 
-    def build(b: DraftBuilder, _: Ledger) -> list[EventDraft]:
+    def build(b: DraftBuilder, progress: TerminalProgress | None) -> list[EventDraft]:
         drafts = []
         for number, line in enumerate(lines, start=1):
+            if progress is not None and not number % _LINES_PER_PROGRESS:
+                progress(number, len(lines))
             if not line.strip():
                 continue
             where = f"{batch_file} line {number}"
@@ -419,10 +451,22 @@ def record_batch(obj: Context, work_prefix: str, as_key: str, occurred: str | No
             raise fail(f"{batch_file} holds no events")
         return drafts
 
-    try:
-        _append(obj, work_prefix, as_key, duration, as_json, build)
-    except LedgerError as e:
-        raise fail(f"{batch_file}: {e}") from e
+    silent = quiet or as_json
+    with obj.ledger() as book:
+        work_id = book.resolve_work(work_prefix)
+        with stderr_progress("reading", quiet=silent) as progress:
+            drafts = build(DraftBuilder(book, duration=duration), progress)
+        signer = obj.signer(as_key)  # any passphrase prompt between the two progress lines
+        with stderr_progress("signing", quiet=silent) as progress:
+            try:
+                results = book.append_batch(work_id, signer, drafts, progress=progress)
+            except LedgerError as e:
+                raise fail(f"{batch_file}: {e}") from e
+    if as_json:
+        emit_json([{"event": r.hash, "seq": r.seq} for r in results])
+        return
+    click.echo(f"appended {plural(len(results), 'event')} to work {work_id.hex()[:16]} "
+               f"(#{results[0].seq}–#{results[-1].seq}); head {results[-1].hash.hex()}")
 
 
 @click.command("forget")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.context import Context, emit_json, json_option, pass_ctx
+from cli.words import plural
 from ledger import parse_time
 from verifier.format import format_time
 from verifier.render import inert
@@ -16,10 +17,10 @@ def work() -> None:
 
 
 @work.command("new")
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="The work's title (WORK may name the work by it).")
 @click.option("--as", "as_key", required=True, metavar="KEY", help="Name of the signing key.")
-@click.option("--isrc")
-@click.option("--iswc")
+@click.option("--isrc", metavar="CODE", help="The recording's ISRC, if it has one.")
+@click.option("--iswc", metavar="CODE", help="The composition's ISWC, if it has one.")
 @click.option("--occurred", metavar="TIME", help="When the work was begun, if earlier (ISO 8601).")
 @json_option
 @pass_ctx
@@ -47,4 +48,4 @@ def work_list(obj: Context, as_json: bool) -> None:
                     "created": format_time(w.created)} for w in works])
         return
     for w in works:
-        click.echo(inert(f"{w.work.hex()}  {w.events:6} event{'' if w.events == 1 else 's'}  {w.title}"))
+        click.echo(inert(f"{w.work.hex()}  {plural(w.events, 'event'):>14}  {w.title}"))
