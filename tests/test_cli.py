@@ -206,3 +206,26 @@ def test_log_selects_and_streams(cli: Cli, work: str) -> None:
     assert len(cli("log", work, "--limit", "5").out.splitlines()) == 5
     assert_one_line_error(cli("log", work, "--since", "yesterday"))
     assert_one_line_error(cli("log", work, "--json", "--jsonl"))
+
+
+def test_work_named_by_its_title(cli: Cli, work: str) -> None:
+    other = json.loads(cli("work", "new", "--title", "Temple Bell", "--as", "alice", "--json").out)["work"]
+    exact = cli("record", "note", "Night Market", "--as", "alice", "--text", "x", "--json")
+    assert exact.code == 0, exact.err
+    folded = cli("record", "note", "temple BELL", "--as", "alice", "--text", "x", "--json")
+    assert folded.code == 0, folded.err
+    assert [row["seq"] for row in json.loads(cli("log", work, "--json").out)] == [0, 1]
+    assert [row["seq"] for row in json.loads(cli("log", other, "--json").out)] == [0, 1]
+
+
+def test_ambiguous_or_unknown_title_is_one_line_naming_the_candidates(cli: Cli, work: str) -> None:
+    twin = json.loads(cli("work", "new", "--title", "night market", "--as", "alice", "--json").out)["work"]
+    assert cli("log", "night market").code == 0  # an exact title is unique: it wins over a case-insensitive one
+    before = dump(cli)
+    ambiguous = cli("record", "note", "NIGHT MARKET", "--as", "alice", "--text", "x")
+    assert_one_line_error(ambiguous)
+    assert "ambiguous" in ambiguous.err and work[:16] in ambiguous.err and twin[:16] in ambiguous.err
+    unknown = cli("record", "note", "Day Market", "--as", "alice", "--text", "x")
+    assert_one_line_error(unknown)
+    assert "unknown work 'Day Market'" in unknown.err
+    assert dump(cli) == before

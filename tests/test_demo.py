@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
+from cli.demo import (
+    DAY_STARTS,
+    REWRITE_MINUTES,
+    SESSION,
+    SESSION_MINUTES,
+    run_demo,
+    session_start,
+    session_times,
+)
+from ledger import KeyStore, Ledger
 from tests.helpers import Cli, assert_one_line_error
+from verifier.analysis import RETROSPECTIVE_US
+
+DAY = timedelta(microseconds=RETROSPECTIVE_US)  # older than this before its recording: grade C
 
 
 def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     result = cli("demo", "story", "--json")
     assert result.code == 0, result.err
+    assert result.err == ""  # no progress bar on a pipe, nor with --json
     out = json.loads(result.out)
     assert out["verification"]["valid"] is True and out["verification"]["trusted"] is True
+    # The session's times are claimed within the day before recording: never retrospective (C);
+    # with the demo TSA's timestamp every event is corroborated (A), without openssl signed (B).
+    grades = {row["grade"] for row in out["verification"]["human_involvement"]["evidence"]}
+    assert grades == ({"A"} if shutil.which("openssl") else {"B"})
     # 19, the pre-release screening (provenote[screen]) and four labels (provenote[label,c2pa,ddex])
     assert out["verification"]["events"] == 24
     profile = out["verification"]["human_involvement"]
@@ -62,3 +84,82 @@ def test_export_command_and_bad_inputs(cli: Cli, work: str, audio: dict[str, Pat
     assert_one_line_error(cli("missing.bundle", module="verifier"))
     assert_one_line_error(cli("--jobs", "x", "w.bundle", module="verifier"))
     assert not (cli.home / "x.bundle").exists()
+
+
+@pytest.mark.parametrize("zone", [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-7))])
+def test_the_session_always_fits_the_day_before_now_and_starts_at_0930_when_it_can(zone: timezone) -> None:
+    """Every 5 minutes over two days: the session lies within the 24 h before ``now`` (so no event
+    is retrospective), and starts at 09:30 studio time when a 09:30 allows that with a quarter of
+    an hour to spare at both ends, and never at 09:30 when none allows it at all."""
+    first = datetime(2026, 12, 1, tzinfo=zone)
+    span = timedelta(minutes=SESSION_MINUTES)
+    spare = timedelta(minutes=15)
+    for step in range(0, 2 * 24 * 60, 5):
+        now = first + timedelta(minutes=step)
+        start = session_start(now)
+        assert now - DAY < start and start + span < now, (now, start)
+        assert start.minute % 15 == 0 and start.second == 0
+        local = now.astimezone(start.tzinfo)
+        nines = [datetime.combine(local.date() - timedelta(days=back), DAY_STARTS, start.tzinfo) for back in range(3)]
+        at_nine = start.timetz().replace(tzinfo=None) == DAY_STARTS
+        if any(now - DAY + spare <= t and t + span + spare <= now for t in nines):
+            assert at_nine, (now, start)
+        if not any(now - DAY < t and t + span < now for t in nines):
+            assert not at_nine, (now, start)
+    with pytest.raises(ValueError):
+        session_start(datetime(2026, 12, 1, 12, 0))  # no zone
+
+
+def test_session_times_are_in_order_and_span_a_working_day() -> None:
+    start = session_start(datetime(2026, 12, 2, 3, 30, tzinfo=UTC))
+    times = session_times(start)
+    assert list(times) == [step for step, _ in SESSION]
+    moments = list(times.values())
+    assert moments == sorted(moments) and len(set(moments)) == len(moments)
+    assert timedelta(hours=8) <= moments[-1] - moments[0] <= timedelta(hours=10)
+    assert times["rewrite"] - times["selection"] == timedelta(minutes=REWRITE_MINUTES)
+
+
+def test_the_demo_records_a_working_day_and_reports_progress(tmp_path: Path) -> None:
+    """Through the Python API: each event claims a time of the session, in order, over a working
+    day, no later than its recording and less than 24 h before it; the rewrite took its 90
+    minutes; progress goes up to its total; the keys open with the demo passphrase."""
+    calls: list[tuple[int, int]] = []
+    result = run_demo(tmp_path / "demo", progress=lambda done, total: calls.append((done, total)))
+    with Ledger.open(result.ledger, readonly=True) as book:
+        (info,) = book.works()
+        events = [stored.event.payload for stored in book.chain(info.work)]
+    assert all(e.occurred is not None for e in events)
+    occurred = [e.occurred for e in events if e.occurred is not None]
+    assert occurred == sorted(occurred)
+    assert timedelta(hours=8) <= timedelta(microseconds=occurred[-1] - occurred[0]) <= timedelta(hours=10)
+    for e in events:
+        assert e.occurred is not None and 0 <= e.time - e.occurred < RETROSPECTIVE_US
+    first = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=occurred[0])
+    assert first == result.session and first.astimezone(result.session.tzinfo).timetz().minute % 15 == 0
+    (rewrite,) = [i for i, e in enumerate(events) if e.type == "human-edit" and e.body.get("kind") == "melody"]
+    gap = occurred[rewrite] - occurred[rewrite - 1]  # (every event claims a time: the lists align)
+    assert timedelta(microseconds=gap) == timedelta(minutes=events[rewrite].body["minutes"])
+    dones = [done for done, _ in calls]
+    assert dones == sorted(dones) and calls[-1][0] == calls[-1][1] and len({total for _, total in calls}) == 1
+    assert KeyStore(result.keys).unlock("notary", "night-market-demo").info.role == "witness"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="the local TSA needs openssl")
+def test_the_local_tsa_keys_come_from_its_seed(tmp_path: Path) -> None:
+    """A seeded local TSA (the demo's) makes no key at run time: the same seed, the same keys."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from cli.localtsa import LocalTsa
+
+    def keys(folder: str, seed: bytes | None) -> tuple[bytes, bytes]:
+        with LocalTsa(tmp_path / folder, seed=seed) as tsa:
+            root, server = (c.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+                            for c in (tsa.root, tsa.tsa_cert))
+            return root, server
+
+    first = keys("a", b"s" * 32)
+    assert first == keys("b", b"s" * 32) and first[0] != first[1]
+    assert not set(first) & set(keys("c", b"t" * 32)) and not set(first) & set(keys("d", None))
+    with pytest.raises(ValueError):
+        LocalTsa(tmp_path / "e", seed=b"short")
