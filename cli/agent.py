@@ -9,6 +9,7 @@ import shlex
 import click
 
 from cli.context import PROG, Context, emit_json, fail, json_option, pass_ctx
+from cli.words import plural
 from ledger import (
     AGENT_SOCK_ENV,
     AgentClient,
@@ -19,6 +20,7 @@ from ledger import (
     Signer,
     spawn_agent,
 )
+from verifier.cli import format_duration
 from verifier.render import inert
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
@@ -127,15 +129,11 @@ def _client() -> AgentClient:
     return client
 
 
-def _keys_word(count: int) -> str:
-    return f"{count} key" if count == 1 else f"{count} keys"
-
-
 @agent.command("lock")
 def agent_lock() -> None:
     """Make the agent drop every key now (it keeps running, holding none)."""
     dropped = _client().lock()
-    click.echo(f"the agent dropped {_keys_word(dropped)}")
+    click.echo(f"the agent dropped {plural(dropped, 'key')}")
 
 
 @agent.command("stop")
@@ -162,17 +160,9 @@ def agent_status(as_json: bool) -> None:
 
 def _describe(client: AgentClient, status: AgentStatus) -> str:
     held = ", ".join(f"{i.name} ({i.role})" for i in status.keys)
-    line = f"agent pid {status.pid} at {client.path} holds " + (f"{_keys_word(len(status.keys))}: {held}"
+    line = f"agent pid {status.pid} at {client.path} holds " + (f"{plural(len(status.keys), 'key')}: {held}"
                                                                  if status.keys else "no key")
     if status.seconds_left is not None:
-        line += f"; drops {'it' if len(status.keys) == 1 else 'them'} in {_span(status.seconds_left)}"
+        line += (f"; drops {'it' if len(status.keys) == 1 else 'them'} in "
+                 f"{format_duration(status.seconds_left)}")
     return line
-
-
-def _span(seconds: float) -> str:
-    """``7 h 59 min``, ``4 min 10 s``, ``12 s``."""
-    hours, rest = divmod(round(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"

@@ -14,7 +14,16 @@ from typing import Any
 
 import click
 
-from ledger import AgentClient, AgentError, KeyStore, Ledger, PublicKeyInfo, Signer, agent_signer
+from ledger import (
+    PASSPHRASE_ENV,
+    AgentClient,
+    AgentError,
+    KeyStore,
+    Ledger,
+    PublicKeyInfo,
+    Signer,
+    agent_signer,
+)
 from verifier import UsageError, read_regular_file
 from verifier.render import inert
 
@@ -58,11 +67,11 @@ class Context:
     def passphrase(self, *, confirm: bool = False, key: str | None = None) -> str:
         if self.passphrase_file is not None:
             return read_text_file(self.passphrase_file, "--passphrase-file", limit=4096).rstrip("\r\n")
-        value = os.environ.get("PROVENOTE_PASSPHRASE")
+        value = os.environ.get(PASSPHRASE_ENV)
         if value is not None:
             return value
         if not sys.stdin.isatty():
-            raise fail("no passphrase: set PROVENOTE_PASSPHRASE or use --passphrase-file")
+            raise fail(f"no passphrase: set {PASSPHRASE_ENV} or use --passphrase-file")
         label = f"Passphrase for key {key}" if key else "Passphrase"
         return str(click.prompt(label, hide_input=True, confirmation_prompt=confirm, err=True))
 

@@ -360,6 +360,7 @@ class DemoResult:
     tsa_root: Path | None
     witness: str  # the notary's C2SP vkey
     session: datetime  # when the story's working day started, in the studio's zone
+    readme: Path  # README.txt: which keys are demo-only and must never be trusted
 
 
 PEOPLE = {"mei": "composer", "jun": "producer", "cuegen-logs": "provider", "legal": "exporter",
@@ -525,7 +526,33 @@ def _build(folder: Path, narration: _Narration) -> DemoResult:
         trust_files.append(path)
     witness = VerifierKey(signers["notary"].info.name, SIG_COSIGNATURE_V1, signers["notary"].info.public_key)
     return DemoResult(folder, folder / "ledger", folder / "keys", folder / "audio", exported, trust_files,
-                      bytes(work), narration.lines, tsa_root, witness.format(), start)
+                      bytes(work), narration.lines, tsa_root, witness.format(), start, write_never_trust(folder))
+
+
+NEVER_TRUST = "DEMO ONLY — NEVER TRUST"
+
+
+def write_never_trust(folder: Path) -> Path:
+    """``FOLDER/README.txt``: which of the demo's keys are public knowledge (a published passphrase,
+    seeds in provenote's source), so that nobody trusts them outside the demo. Returns its path."""
+    lines = [f"{NEVER_TRUST} THE KEYS IN THIS FOLDER", "",
+             "Everything here was made by `provenote demo` to show how provenote works. Its keys are not",
+             "secret: anyone can sign as them, so nothing they sign or stamp proves anything.", "",
+             f"- keys/: the story's keys ({', '.join(PEOPLE)}), locked with the published passphrase",
+             f"  {DEMO_PASSPHRASE!r}; trust/ holds their public keys, for the demo's own check only.",
+             "- templebell-lib and drama-co (the story's licensor and licensee): keys derived from seeds",
+             "  published in provenote's source (cli/demo.py); they signed licences in the ledger and the bundle."]
+    if (folder / "tsa").exists():
+        lines += ["- tsa/: the demo timestamp authority (root.pem and its signing key), derived from a seed",
+                  "  published in provenote's source: anyone can make timestamps that this root accepts."]
+    if (folder / "c2pa" / "demo-ca-root.pem").exists():
+        lines += ["- c2pa/demo-ca-root.pem: the demo certificate authority of the C2PA credentials, from a",
+                  "  published seed too."]
+    lines += ["", "Never give any of them to --trust, --tsa-root or --witness outside this demo, and never add",
+              "demo-ca-root.pem to a C2PA trust list."]
+    path = folder / "README.txt"
+    write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
 
 
 def _load_extras() -> None:
@@ -668,6 +695,7 @@ def demo(folder: Path, quiet: bool, as_json: bool) -> None:
         narration.finish()
     if as_json:
         emit_json({"folder": str(folder), "work": result.work, "bundle": str(result.bundle.path),
+                   "never_trust": str(result.readme),
                    "session": result.session.isoformat(),
                    "reports": {k: str(v) for k, v in reports.items()}, "verification": report.to_json()})
         raise SystemExit(report.exit_code)
@@ -691,4 +719,6 @@ def demo(folder: Path, quiet: bool, as_json: bool) -> None:
     click.echo(f"\ntry:  provenote-verify {result.bundle.path} {trust}")
     click.echo(f"      provenote --ledger {result.ledger} --keys {result.keys} log {result.work.hex()[:12]}")
     click.echo(f"keys: {result.keys}/ (demo passphrase: {DEMO_PASSPHRASE!r}; for this demo only)")
+    click.echo(f"{NEVER_TRUST}: the story's keys, the demo TSA's and CA's roots and the keys of templebell-lib and "
+               f"drama-co are public (a published passphrase and seeds); see {result.readme}")
     raise SystemExit(report.exit_code)

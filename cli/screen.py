@@ -4,7 +4,6 @@ against the studio's reference catalogue (spec/screening.md). Needs ``provenote[
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -13,6 +12,7 @@ from typing import Any
 import click
 
 from cli.context import Context, emit_json, fail, pass_ctx
+from cli.progress import quiet_option, stderr_progress
 from ledger import parse_time
 from verifier.render import inert
 
@@ -60,7 +60,7 @@ def _audio_files(paths: tuple[Path, ...]) -> Iterator[Path]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
 @catalogue_option
 @click.option("--name", help="The track's name (one file only; default: the file's name).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 @click.option("--json", "as_json", is_flag=True, help="Print the tracks added as JSON.")
 @pass_ctx
 def catalogue_add(obj: Context, paths: tuple[Path, ...], catalogue_dir: Path | None, name: str | None,
@@ -77,24 +77,22 @@ def catalogue_add(obj: Context, paths: tuple[Path, ...], catalogue_dir: Path | N
     except screening.CatalogueError as e:
         raise fail(str(e)) from e
     added: list[Any] = []
-    show = not quiet and not as_json and sys.stderr.isatty()
-    with refs, click.progressbar(length=len(files) * 100, label="indexing", file=sys.stderr,
-                                 show_eta=True, show_pos=False) if show else _NoBar() as bar:
+    sizes = [path.stat().st_size for path in files]  # progress counts the bytes of audio indexed
+    total, before = sum(sizes), 0
+    with refs, stderr_progress("indexing", unit="bytes", quiet=quiet or as_json) as bar:
         for index, path in enumerate(files):
-            done = [0]
-
-            def progress(stage: str, fraction: float, done: list[int] = done) -> None:
-                step = int(fraction * 100) - done[0]
-                if step > 0:
-                    bar.update(step)
-                    done[0] += step
-
+            progress = None
+            if bar is not None:
+                def progress(stage: str, fraction: float, start: int = before, size: int = sizes[index]) -> None:
+                    bar(start + int(min(max(fraction, 0.0), 1.0) * size), total)
             try:
                 track = refs.add(path, name, progress)
             except (screening.AudioError, screening.CatalogueError) as e:
                 raise fail(f"{e} (tracks before it were added)" if index else str(e)) from e
-            bar.update(100 - done[0])
             added.append(track)
+            before += sizes[index]
+        if bar is not None:
+            bar(total, total)
         identity = refs.identity
         count = len(refs.tracks())
     if as_json:
@@ -104,17 +102,6 @@ def catalogue_add(obj: Context, paths: tuple[Path, ...], catalogue_dir: Path | N
     for track in added:
         click.echo(inert(f"added {track.name}  {track.sha256.hex()[:16]}  {track.duration_s:.1f} s"))
     click.echo(f"catalogue {folder}: {count} track{'s' if count != 1 else ''}, identity {identity.hex()}")
-
-
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, steps: int) -> None:
-        return None
 
 
 def _track_json(track: Any) -> dict[str, Any]:

@@ -8,11 +8,13 @@ prefixes), so a signature made through the agent means what the same signature m
 unlocked key means — they are the same bytes (RFC 8032 signatures are deterministic).
 
 Security: the socket is 0600 inside a fresh 0700 directory; the agent reads its peer's uid with
-SO_PEERCRED and answers only its own user; a client checks the same of the agent, and checks
-every signature it gets back. The agent never writes anything to disk (no core dumps, not
-dumpable); it drops its keys — zeroing them as far as Python allows (SigningKey.wipe) — at its
-timeout, on ``lock``, on ``stop`` and on SIGTERM, SIGINT or SIGHUP, then removes its socket and
-directory on exit.
+SO_PEERCRED (Linux only: elsewhere the agent is refused, and a client falls back to the passphrase)
+and answers only its own user; a client checks the same of the agent, and checks every signature
+it gets back. The agent keeps no inherited file descriptor and no PROVENOTE_PASSPHRASE in its
+environment, never writes anything to disk (no core dumps, not dumpable), and drops its keys —
+zeroing them as far as Python allows (SigningKey.wipe) — at its timeout (counted on a clock that
+runs through suspend), on ``lock``, on ``stop`` and on SIGTERM, SIGINT or SIGHUP, then removes its
+socket and directory on exit.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import socket
 import stat
 import struct
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ledger._defaults import PASSPHRASE_ENV
 from ledger._keystore import PublicKeyInfo, Signer
 from verifier.format import ProvenoteError, SigningKey, UsageError, decode_cbor, encode_cbor, verify_ed25519
 
@@ -40,8 +44,16 @@ AGENT_SOCK_ENV = "PROVENOTE_AGENT_SOCK"
 MAX_REQUEST = 2 << 20
 #: The longest reply a client reads (a key list, a signature or an error line).
 MAX_REPLY = 64 << 10
-#: Seconds one connection may take to send its request or read its reply.
+#: Seconds the agent gives one connection, in all, to send its request and take the reply: the
+#: agent serves one connection at a time, so a stalled client holds it at most this long.
 CONNECTION_TIMEOUT = 5.0
+#: Seconds a client waits for its answer, in all: a request may wait behind a few stalled ones.
+CLIENT_TIMEOUT = 4 * CONNECTION_TIMEOUT
+#: The longest the agent waits for a connection before looking at its clock again (the timeout
+#: must not wait for a connection after a suspend).
+_ACCEPT_WAIT = 60.0
+#: The variable the command line reads a passphrase from (cli/context.py): the agent removes it.
+_NEEDS_LINUX = "the key agent needs Linux (SO_PEERCRED, to check which user is at the other end)"
 #: AF_UNIX paths are at most 108 bytes on Linux (with the final NUL).
 _MAX_SOCKET_PATH = 100
 _LENGTH = struct.Struct(">I")
@@ -67,29 +79,54 @@ class AgentStatus:
     seconds_left: float | None
 
 
+_BOOTTIME: int | None = getattr(time, "CLOCK_BOOTTIME", None)
+
+
+def _now() -> float:
+    """Seconds on a clock that also runs while the machine is suspended (CLOCK_BOOTTIME, Linux),
+    else on the monotonic clock (which stops during suspend on some systems)."""
+    if _BOOTTIME is not None:
+        return time.clock_gettime(_BOOTTIME)
+    return time.monotonic()
+
+
+
 # -- wire: a 4-byte big-endian length, then one deterministic CBOR array ------------------------
 
-def _send(conn: socket.socket, value: Any) -> None:
+def _send(conn: socket.socket, value: Any, deadline: float) -> None:
+    """Send one framed value before ``deadline`` (on :func:`_now`). Raises OSError (TimeoutError
+    past the deadline)."""
     body = encode_cbor(value)
-    conn.sendall(_LENGTH.pack(len(body)) + body)
+    conn.settimeout(_left(deadline))
+    conn.sendall(_LENGTH.pack(len(body)) + body)  # the timeout bounds the whole sendall
 
 
-def _receive(conn: socket.socket, limit: int) -> Any:
-    """One framed CBOR value. Raises AgentError for a closed stream, an over-long frame or bytes
-    that are not deterministic CBOR; OSError (a timeout included) from the socket."""
-    header = _read_exactly(conn, _LENGTH.size)
+def _receive(conn: socket.socket, limit: int, deadline: float) -> Any:
+    """One framed CBOR value, read in full before ``deadline``. Raises AgentError for a closed
+    stream, an over-long frame or bytes that are not deterministic CBOR; OSError from the socket
+    (TimeoutError past the deadline)."""
+    header = _read_exactly(conn, _LENGTH.size, deadline)
     (length,) = _LENGTH.unpack(header)
     if length > limit:
         raise AgentError(f"message of {length} bytes, over the limit of {limit}")
     try:
-        return decode_cbor(_read_exactly(conn, length), what="agent message")
+        return decode_cbor(_read_exactly(conn, length, deadline), what="agent message")
     except ProvenoteError as e:
         raise AgentError(f"malformed agent message: {e}") from e
 
 
-def _read_exactly(conn: socket.socket, size: int) -> bytes:
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline``; raises TimeoutError when it has passed."""
+    left = deadline - _now()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
+
+
+def _read_exactly(conn: socket.socket, size: int, deadline: float) -> bytes:
     chunks, left = [], size
     while left:
+        conn.settimeout(_left(deadline))
         chunk = conn.recv(min(left, 1 << 16))
         if not chunk:
             raise AgentError("the connection closed in the middle of a message")
@@ -99,8 +136,12 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
 
 
 def peer_uid(conn: socket.socket) -> int:
-    """The uid of the process at the other end of a connected Unix socket (SO_PEERCRED)."""
-    _, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
+    """The uid of the process at the other end of a connected Unix socket (SO_PEERCRED).
+    Raises AgentError where SO_PEERCRED does not exist (not Linux)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        raise AgentError(_NEEDS_LINUX)
+    _, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, option, _PEERCRED.size))
     return int(uid)
 
 
@@ -128,9 +169,10 @@ class AgentClient:
         return cls(Path(value)) if value else None
 
     def _call(self, *request: Any) -> Any:
+        deadline = _now() + CLIENT_TIMEOUT
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            conn.settimeout(CONNECTION_TIMEOUT)
+            conn.settimeout(CLIENT_TIMEOUT)
             try:
                 conn.connect(os.fspath(self.path))
             except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as e:
@@ -141,8 +183,8 @@ class AgentClient:
             if peer_uid(conn) != os.getuid():
                 raise AgentError(f"the socket {self.path} belongs to another user's process: not used")
             try:
-                _send(conn, list(request))
-                reply = _receive(conn, MAX_REPLY)
+                _send(conn, list(request), deadline)
+                reply = _receive(conn, MAX_REPLY, deadline)
             except OSError as e:
                 raise AgentError(f"the agent at {self.path} did not answer: {e.strerror or e}") from e
         finally:
@@ -169,6 +211,7 @@ class AgentClient:
         return signature
 
     def status(self) -> AgentStatus:
+        """The agent's pid, the keys it holds and the time left before it drops them."""
         answer = self._call("status")
         try:
             pid, keys, left = answer
@@ -180,11 +223,18 @@ class AgentClient:
 
     def lock(self) -> int:
         """Make the agent drop every key (it keeps running, holding none). Returns how many it held."""
-        return int(self._call("lock"))
+        return _count(self._call("lock"))
 
     def stop(self) -> int:
         """Make the agent drop its keys, remove its socket and exit. Returns its pid."""
-        return int(self._call("stop"))
+        return _count(self._call("stop"))
+
+
+def _count(answer: Any) -> int:
+    """An answer that must be a count or a pid. Raises AgentError for anything else."""
+    if type(answer) is not int or answer < 0:
+        raise AgentError("malformed answer from the agent")
+    return answer
 
 
 @dataclass(frozen=True)
@@ -223,12 +273,16 @@ class _Keys:
             if not isinstance(signer.private_key, SigningKey):
                 raise UsageError(f"key {signer.info.name!r} is not unlocked in this process")
             self.held[signer.info.public_key] = (signer.info, signer.private_key)
-        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.deadline = None if timeout is None else _now() + timeout
 
     def seconds_left(self) -> float | None:
         if self.deadline is None or not self.held:
             return None
-        return max(0.0, self.deadline - time.monotonic())
+        return max(0.0, self.deadline - _now())
+
+    def listing(self) -> list[list[Any]]:
+        """The held keys as the protocol lists them: ``[[name, role, public_key], ...]``."""
+        return [[info.name, info.role, info.public_key] for info, _ in self.held.values()]
 
     def drop(self) -> int:
         """Wipe and forget every key; how many there were."""
@@ -289,12 +343,53 @@ def _harden() -> None:
         pass
 
 
-def spawn_agent(signers: list[Signer], *, timeout: float | None) -> tuple[Path, int]:
-    """Start an agent holding ``signers`` (unlocked here) in a background process, and return
-    its socket path and pid once it listens. This process's copies of the keys are wiped.
+def _close_inherited(keep: int) -> None:
+    """Close every file descriptor from 3 on but ``keep``, as ssh-agent does: an inherited pipe
+    must not keep a parent waiting for its end (make, a CI runner) for the agent's life."""
+    try:
+        top = os.sysconf("SC_OPEN_MAX")
+    except (AttributeError, ValueError, OSError):
+        top = -1
+    os.closerange(3, keep)
+    os.closerange(keep + 1, top if top > keep else 1 << 16)
 
-    Raises: UsageError if a signer is not an unlocked key; OSError if the socket cannot be made.
+
+def _forget_passphrase() -> None:
+    """Remove PROVENOTE_PASSPHRASE from this process: from ``os.environ`` and the C library's
+    environment, and (Linux) overwrite its text in the initial environment block with zeros, which
+    is what /proc/PID/environ shows. Copies that Python made of the value while unlocking remain
+    in freed memory (spec/agent.md §4)."""
+    if os.environ.pop(PASSPHRASE_ENV, None) is None:  # unsetenv: no pointer to the text remains
+        return
+    try:  # env_start and env_end: fields 50 and 51 of /proc/self/stat (proc(5))
+        fields = Path("/proc/self/stat").read_bytes().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])
+        import ctypes
+
+        block = ctypes.string_at(start, end - start)
+    except (OSError, ValueError, IndexError):
+        return  # not Linux: os.environ is all there is
+    name = PASSPHRASE_ENV.encode() + b"="
+    offset = 0
+    for entry in block.split(b"\0"):
+        if entry.startswith(name):
+            ctypes.memset(start + offset, 0, len(entry))
+        offset += len(entry) + 1
+
+
+def spawn_agent(signers: list[Signer], *, timeout: float | None) -> tuple[Path, int]:
+    """Start an agent holding ``signers`` (unlocked here) in a background process (a fork), and
+    return its socket path and pid once it listens. This process's copies of the keys are wiped.
+
+    Raises: AgentError if this is not Linux (no SO_PEERCRED) or the process runs other threads (a
+    fork copies only the calling thread, and locks other threads hold stay held); UsageError if a
+    signer is not an unlocked key; OSError if the socket cannot be made.
     """
+    if not hasattr(socket, "SO_PEERCRED"):
+        raise AgentError(_NEEDS_LINUX)
+    if threading.active_count() > 1:
+        raise AgentError(f"the agent is started by a fork, which needs a process with one thread; "
+                         f"this one runs {threading.active_count()}")
     keys = _Keys(signers, timeout)
     directory = make_socket_dir()
     try:
@@ -311,7 +406,9 @@ def spawn_agent(signers: list[Signer], *, timeout: float | None) -> tuple[Path, 
             for fd in (0, 1, 2):  # detach: `eval "$(provenote agent start)"` must not wait for us
                 os.dup2(null, fd)
             os.close(null)
+            _close_inherited(listener.fileno())
             os.chdir("/")
+            _forget_passphrase()
             serve(listener, path, keys)
             status = 0
         finally:
@@ -338,11 +435,12 @@ def serve(listener: socket.socket, path: Path, keys: _Keys) -> None:
             if left == 0.0:
                 keys.drop()
                 left = None
-            listener.settimeout(left)
+            # Wake up at least every _ACCEPT_WAIT: a socket timeout may not count a suspend.
+            listener.settimeout(_ACCEPT_WAIT if left is None else min(left, _ACCEPT_WAIT))
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
-                continue  # the deadline: dropped at the top of the loop
+                continue  # the deadline is checked at the top of the loop
             with conn:
                 _answer(conn, keys)
     except _Stop:
@@ -358,20 +456,21 @@ def serve(listener: socket.socket, path: Path, keys: _Keys) -> None:
 
 
 def _answer(conn: socket.socket, keys: _Keys) -> None:
-    """One request on one connection. Raises _Stop after answering ``stop``."""
-    conn.settimeout(CONNECTION_TIMEOUT)
+    """One request on one connection, which gets CONNECTION_TIMEOUT in all to send it and take
+    the answer. Raises _Stop after answering ``stop``."""
+    deadline = _now() + CONNECTION_TIMEOUT
     stopping = False
     try:
         if peer_uid(conn) != os.getuid():
-            _send(conn, ["error", "this agent answers only its own user"])
+            _send(conn, ["error", "this agent answers only its own user"], deadline)
             return
-        request = _receive(conn, MAX_REQUEST)
+        request = _receive(conn, MAX_REQUEST, deadline)
         reply: list[Any]
         try:
             reply, stopping = ["ok", _dispatch(request, keys)], request == ["stop"]
         except AgentError as e:
             reply = ["error", str(e)]
-        _send(conn, reply)
+        _send(conn, reply, deadline)
     except (AgentError, OSError):
         pass  # a broken or hostile client: drop the connection, keep serving
     if stopping:
@@ -385,7 +484,7 @@ def _dispatch(request: Any, keys: _Keys) -> Any:
     if keys.seconds_left() == 0.0:
         keys.drop()
     if op == "list" and not args:
-        return [[info.name, info.role, info.public_key] for info, _ in keys.held.values()]
+        return keys.listing()
     if op == "sign" and len(args) == 2 and isinstance(args[0], bytes) and isinstance(args[1], bytes):
         held = keys.held.get(args[0])
         if held is None:
@@ -393,8 +492,7 @@ def _dispatch(request: Any, keys: _Keys) -> Any:
         return held[1].sign(args[1])
     if op == "status" and not args:
         left = keys.seconds_left()
-        return [os.getpid(), [[i.name, i.role, i.public_key] for i, _ in keys.held.values()],
-                None if left is None else int(left * 1000)]
+        return [os.getpid(), keys.listing(), None if left is None else int(left * 1000)]
     if op == "lock" and not args:
         return keys.drop()
     if op == "stop" and not args:

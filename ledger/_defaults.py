@@ -14,6 +14,8 @@ from ledger._store import Ledger
 LEDGER_ENV = "PROVENOTE_LEDGER"
 #: The environment variable naming the key directory.
 KEYS_ENV = "PROVENOTE_KEYS"
+#: The environment variable holding the key passphrase (the CLI reads it; the agent drops it).
+PASSPHRASE_ENV = "PROVENOTE_PASSPHRASE"  # noqa: S105 (a variable's name, not a secret)
 #: The ledger directory when ``PROVENOTE_LEDGER`` is unset: ``.provenote`` in the current folder.
 DEFAULT_LEDGER_DIR = Path(".provenote")
 

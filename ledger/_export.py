@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from ledger._assets import open_regular, sha256_file
 from ledger._attachments import AttachmentStore
 from ledger._keystore import Signer
+from ledger._licences import atomic_output, check_output_path
 from ledger._store import PROGRESS_EVERY, Ledger, LedgerError
 from verifier.format import (
     BUNDLE_DIGEST_PREFIX,
@@ -123,8 +123,8 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
     """
     digest = hashlib.sha256(BUNDLE_DIGEST_PREFIX)
     whole = hashlib.sha256()
-    _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(out, option="-o")
     disclosed = events = 0
     with ledger.snapshot() as view:
         head = view.head(work)
@@ -162,46 +162,37 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         located = tuple(LocatedAsset(h, found[h], assets[h], h in attached or h in stored_ones) for h in sorted(found))
         embedded = found if embed else {}
         _sweep_stale_temp_files(out.parent)
-        fd, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=out.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                def emit(item: bytes, *, in_digest: bool = True) -> None:
-                    if in_digest:
-                        digest.update(item)
-                    whole.update(item)
-                    handle.write(item)
+        with atomic_output(out, prefix=f"{TEMP_PREFIX}{os.getpid()}-", option="-o") as handle:
+            def emit(item: bytes, *, in_digest: bool = True) -> None:
+                if in_digest:
+                    digest.update(item)
+                whole.update(item)
+                handle.write(item)
 
-                header = header_item(work)
-                emit(header)
-                for kid in sorted(cards):
-                    emit(frame(["key", cards[kid]]))
-                for stored in view.chain(work):  # pass 2: the events, exact stored bytes
-                    if progress is not None and not stored.seq % PROGRESS_EVERY:
-                        progress((total + stored.seq) // 2, total)
-                    wanted = []
-                    if stored.event.payload.commitments:
-                        private = view.private_fields(stored.event.hash)
-                        for field in sorted(private):  # code-point order of the field names
-                            if disclose.wants(stored.event.hash, field):
-                                salt, value = private[field]
-                                wanted.append([salt, field, value])
-                    disclosed += len(wanted)
-                    emit(frame(["event", stored.envelope, wanted]))
-                    events += 1
-                for asset_hash in sorted(embedded):
-                    _emit_asset(emit, embedded[asset_hash], asset_hash, assets[asset_hash])
-                for record in log_records:
-                    emit(frame(record))
-                claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(embedded),
-                                       digest.digest())
-                emit(frame(["trailer", claims.sign(exporter.info.public_key, exporter.sign)]), in_digest=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp_name, 0o644)
-            os.replace(temp_name, out)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+            header = header_item(work)
+            emit(header)
+            for kid in sorted(cards):
+                emit(frame(["key", cards[kid]]))
+            for stored in view.chain(work):  # pass 2: the events, exact stored bytes
+                if progress is not None and not stored.seq % PROGRESS_EVERY:
+                    progress((total + stored.seq) // 2, total)
+                wanted = []
+                if stored.event.payload.commitments:
+                    private = view.private_fields(stored.event.hash)
+                    for field in sorted(private):  # code-point order of the field names
+                        if disclose.wants(stored.event.hash, field):
+                            salt, value = private[field]
+                            wanted.append([salt, field, value])
+                disclosed += len(wanted)
+                emit(frame(["event", stored.envelope, wanted]))
+                events += 1
+            for asset_hash in sorted(embedded):
+                _emit_asset(emit, embedded[asset_hash], asset_hash, assets[asset_hash])
+            for record in log_records:
+                emit(frame(record))
+            claims = TrailerClaims(work, header_hash(header), events, head.hash, len(cards), len(embedded),
+                                   digest.digest())
+            emit(frame(["trailer", claims.sign(exporter.info.public_key, exporter.sign)]), in_digest=False)
     if progress is not None:
         progress(total, total)
     return ExportResult(out, events, len(cards), disclosed, len(embedded), len(assets) - len(found),
@@ -216,15 +207,6 @@ def _embeddable(reference: dict[str, Any]) -> bool:
     a media type of 1 to 1,024 bytes. Larger assets are left out, counted as not embedded."""
     media = str(reference.get("media_type", "")).encode("utf-8", "replace")
     return 1 <= len(media) <= MAX_MEDIA_TYPE and reference["size"] + len(media) + 64 <= MAX_RECORD_SIZE["asset"]
-
-
-def _check_target(out: Path) -> None:
-    """``-o`` names a new file or a regular file to replace — never a link, a FIFO, a device or a
-    folder (the rename would replace the link itself, or what it stands for)."""
-    if out.is_symlink():
-        raise LedgerError(f"-o {out} is a symbolic link: give the path of a regular file")
-    if out.exists() and not out.is_file():
-        raise LedgerError(f"-o {out} is not a regular file")
 
 
 def _sweep_stale_temp_files(folder: Path) -> None:

@@ -21,11 +21,12 @@ import io
 import json
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ledger._assets import AssetError, open_regular, sha256_file
 from ledger._keystore import KeyStore, KeyStoreError, Signer
@@ -515,27 +516,71 @@ def _read(path: Path, where: str, limit: int) -> bytes:
     return data
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsynced, given
-    ``mode``, renamed over ``path``. Never through a link or over something not a regular file.
+def check_output_path(path: Path, *, option: str = "") -> None:
+    """That ``path`` can be written atomically: a new name, or a regular file to replace (never a
+    symbolic link, a folder, a FIFO or a device: a rename would replace the link itself, or what
+    it stands for), in a folder that exists. Messages name ``option`` (``-o``) when given.
+
+    Raises: LedgerError.
+    """
+    name = f"{option} {path}" if option else str(path)
+    if path.is_symlink():
+        raise LedgerError(f"{name} is a symbolic link: give the path of a regular file")
+    if path.exists() and not path.is_file():
+        raise LedgerError(f"{name} is not a regular file; give a new file name")
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise LedgerError(f"{name}: the folder {folder} does not exist")
+
+
+@contextmanager
+def atomic_output(path: Path, *, mode: int | None = None, prefix: str | None = None,
+                  option: str = "") -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, atomically: a temporary file ``PREFIX….tmp`` in
+    the same folder (default prefix ``.NAME.``), fsynced and renamed over ``path`` when the block
+    ends without an exception, removed when it raises. Its permissions are ``mode`` when given
+    (0o600 for a secret), else those ``open()`` gives a new file (0o666 less the umask).
+    ``path`` is checked first (:func:`check_output_path`).
+
+    Raises: LedgerError for a target that is not a regular file; OSError when writing fails
+    (nothing is left behind).
+    """
+    check_output_path(path, option=option)
+    folder = path.absolute().parent
+    fd, temp = _create_beside(folder, prefix if prefix is not None else f".{path.name}.",
+                              0o600 if mode is not None else 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _create_beside(folder: Path, prefix: str, mode: int) -> tuple[int, Path]:
+    """A new file ``PREFIX<random>.tmp`` in ``folder``, opened for writing, created with ``mode``
+    (which the umask reduces, as for any new file). Raises OSError."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        temp = folder / f"{prefix}{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(temp, flags, mode), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`atomic_output`): permissions ``mode`` when
+    given, else those of a new file under the umask. Never through a link or over something not
+    a regular file.
 
     Raises: LedgerError for such a target; OSError when writing fails (no partial file is left).
     """
-    if path.is_symlink():
-        raise LedgerError(f"{path} is a symbolic link: give the path of a regular file")
-    if path.exists() and not path.is_file():
-        raise LedgerError(f"{path} is not a regular file")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise LedgerError(f"{folder} is not a folder")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path, mode=mode) as handle:
+        handle.write(data)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from verifier.format import UsageError
+from ledger._licences import atomic_output, check_output_path
+from verifier.format import BUNDLE_SUFFIX, UsageError
 
 #: What spec/report-pdf.md names: the PDF/A part and conformance, and the attachment's relationship.
 PDF_VARIANT = "pdf/a-3b"
 BUNDLE_RELATIONSHIP = "Source"
-BUNDLE_SUFFIX = ".bundle"
 #: The largest bundle a PDF report carries (the verifier reads PDFs up to a bound too); a larger
 #: one (audio embedded) goes to court as an evidence package (``export --package``).
 MAX_PDF_BUNDLE = 64 << 20
@@ -51,22 +50,20 @@ def attachment_name(bundle_path: Path) -> str:
 def write_report_pdf(html: str, bundle: bytes, out: Path, *, name: str, verbose: bool = False,
                      created: datetime | None = None) -> PdfWritten:
     """Render ``html`` (self-contained: nothing is fetched) to ``out`` as PDF/A-3b with ``bundle``
-    attached under ``name`` as an associated file (/AF, AFRelationship /Source). Written to a
-    temporary file beside ``out``, then renamed; nothing is left behind on failure. WeasyPrint's
-    own log is silenced unless ``verbose``.
+    attached under ``name`` as an associated file (/AF, AFRelationship /Source). Written as
+    :func:`ledger.write_atomic` writes (a temporary file beside ``out``, renamed; nothing left
+    behind on failure), with the permissions ``open()`` gives a new file under the umask: the PDF
+    carries the whole bundle. WeasyPrint's own log is silenced unless ``verbose``.
 
     Raises:
         UsageError: WeasyPrint (or Pango) is not installed; the bundle is over MAX_PDF_BUNDLE;
-            ``out`` is not a regular file or its folder does not exist.
+            ``out`` is not a regular file or its folder does not exist (LedgerError).
         OSError: writing failed.
     """
     if len(bundle) > MAX_PDF_BUNDLE:
         raise UsageError(f"the bundle is {len(bundle)} bytes, over the {MAX_PDF_BUNDLE >> 20} MiB a PDF report "
                          "carries; export it without audio, or as an evidence package (export --package)")
-    if out.is_symlink() or (out.exists() and not out.is_file()):
-        raise UsageError(f"PDF {out}: not a regular file; give a new file name")
-    if not out.absolute().parent.is_dir():
-        raise UsageError(f"PDF {out}: the folder {out.absolute().parent} does not exist")
+    check_output_path(out, option="PDF")
     with _weasyprint_log(verbose):
         weasyprint = _import_weasyprint()
         when = created or datetime.now(UTC)
@@ -74,19 +71,8 @@ def write_report_pdf(html: str, bundle: bytes, out: Path, *, name: str, verbose:
                                            description="provenote evidence bundle (verify: provenote-verify "
                                                        "THIS.pdf)", created=when, modified=when)
         document = weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=()))
-        fd, temp = tempfile.mkstemp(prefix=f".provenote-report-{os.getpid()}-", suffix=".tmp",
-                                    dir=out.absolute().parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                document.write_pdf(handle, pdf_variant=PDF_VARIANT, attachments=[attachment],
-                                   finisher=_one_af_entry_each)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, 0o644)
-            os.replace(temp, out)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        with atomic_output(out, prefix=f".provenote-report-{os.getpid()}-", option="PDF") as handle:
+            document.write_pdf(handle, pdf_variant=PDF_VARIANT, attachments=[attachment], finisher=_one_af_entry_each)
     return PdfWritten(out, out.stat().st_size, name)
 
 

@@ -1,6 +1,8 @@
 """The key agent (issue 12, spec/agent.md): start, sign, lock, stop through the CLI; the same
 signatures as the unlocked key; another uid refused; a stale socket; no key material on disk
-after a kill; the timeout; the socket's and directory's modes; hostile frames."""
+after a kill; the timeout; the socket's and directory's modes; hostile frames; malformed answers;
+inherited descriptors and the passphrase variable not kept; a stalled client; no fork with
+threads; no SO_PEERCRED."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -18,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,13 +29,16 @@ from pathlib import Path
 
 import pytest
 
-from ledger import AgentClient, AgentError, AgentKey, AgentUnavailable, KeyStore, agent_signer
+from ledger import AgentClient, AgentError, AgentKey, AgentUnavailable, KeyStore, agent_signer, spawn_agent
 from tests.helpers import ROOT, Result, assert_one_line_error
 from verifier.format import Checkpoint, cosign, decode_cbor, encode_cbor, sign_note
 
 PASSPHRASE = "agent test passphrase"
 #: The seed of the test's key, known so that the disk can be searched for it.
 SEED = hashlib.sha256(b"provenote agent test seed").digest()
+#: Runs the command line as on a system whose socket module has no SO_PEERCRED (not Linux).
+WITHOUT_PEERCRED = ("import runpy, socket, sys; del socket.SO_PEERCRED; sys.argv[0] = 'provenote'; "
+                    "runpy.run_module('cli', run_name='__main__')")
 START = re.compile(r"^PROVENOTE_AGENT_SOCK=(\S+); export PROVENOTE_AGENT_SOCK;\necho Agent pid (\d+);\n$")
 
 
@@ -53,8 +60,10 @@ class Home:
             env["PROVENOTE_AGENT_SOCK"] = sock
         return env
 
-    def run(self, *args: str, passphrase: bool = False, sock: str | None = None) -> Result:
-        proc = subprocess.run([sys.executable, "-m", "cli", *args], cwd=self.root, capture_output=True,
+    def run(self, *args: str, passphrase: bool = False, sock: str | None = None,
+            without_peercred: bool = False) -> Result:
+        command = ["-c", WITHOUT_PEERCRED] if without_peercred else ["-m", "cli"]
+        proc = subprocess.run([sys.executable, *command, *args], cwd=self.root, capture_output=True,
                               text=True, stdin=subprocess.DEVNULL, timeout=120,
                               env=self.env(passphrase=passphrase, sock=sock))
         return Result(proc.returncode, proc.stdout, proc.stderr)
@@ -376,3 +385,178 @@ def test_sigterm_drops_keys_and_removes_the_socket(home: Home) -> None:
     os.kill(agent.pid, signal.SIGTERM)
     wait_until(lambda: not sock.parent.exists(), "the agent to clean up on SIGTERM")
     wait_until(lambda: not alive(agent.pid), "the agent to exit")
+
+
+@contextlib.contextmanager
+def fake_agent(directory: Path, reply: object) -> Iterator[Path]:
+    """A socket served by this test, not by an agent: every request gets ``reply``."""
+    path = directory / "fake.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+    listener.settimeout(0.1)
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(10)
+                (length,) = struct.unpack(">I", conn.recv(4, socket.MSG_WAITALL))
+                conn.recv(length, socket.MSG_WAITALL)
+                body = encode_cbor(reply)
+                conn.sendall(struct.pack(">I", len(body)) + body)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        yield path
+    finally:
+        done.set()
+        thread.join()
+        listener.close()
+        path.unlink()
+
+
+@pytest.mark.parametrize("value", [[1, 2], "3", True, -1, None])
+def test_malformed_answers_to_lock_and_stop_are_one_line(home: Home, value: object) -> None:
+    with fake_agent(home.runtime, ["ok", value]) as sock:
+        for command in ("lock", "stop"):
+            result = home.run("agent", command, sock=str(sock))
+            assert_one_line_error(result)
+            assert "malformed answer from the agent" in result.err
+        with pytest.raises(AgentError, match="malformed"):
+            AgentClient(sock).lock()
+    with fake_agent(home.runtime, ["ok", 3]) as sock:  # the fake does answer well-formed requests
+        assert AgentClient(sock).lock() == 3
+
+
+def test_the_agent_keeps_no_inherited_descriptor(home: Home) -> None:
+    """A pipe the starting command inherits (as from make or a CI runner waiting for output) is
+    not held open by the agent: its reader sees the end once the command has exited."""
+    read, write = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "agent", "start", "mei"], cwd=home.root,
+                                env=home.env(passphrase=True), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, pass_fds=(write,))
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        found = START.match(out)
+        assert found, out
+        os.close(write)
+        write = -1
+        readable, _, _ = select.select([read], [], [], 30)  # bounds a hang; not a timing check
+        assert readable and os.read(read, 1) == b"", "the agent holds the inherited pipe open"
+        pid = int(found.group(2))
+        with contextlib.suppress(PermissionError):  # readable by root only (the agent is not dumpable)
+            targets = sorted(os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd"))
+            assert [t for t in targets if t != os.devnull] == [targets[-1]] and targets[-1].startswith("socket:")
+            assert targets.count(os.devnull) == 3
+    finally:
+        os.close(read)
+        if write >= 0:
+            os.close(write)
+    AgentClient(Path(found.group(1))).stop()
+
+
+def test_the_agent_forgets_the_passphrase_variable(home: Home) -> None:
+    agent = start(home, "mei")  # started with PROVENOTE_PASSPHRASE in its environment
+    try:
+        environ = Path(f"/proc/{agent.pid}/environ").read_bytes()
+    except PermissionError:
+        AgentClient(Path(agent.sock)).stop()
+        pytest.skip("only root may read the environment of a process that is not dumpable")
+    assert b"PROVENOTE_AGENT_SOCK" not in environ and f"HOME={home.root}".encode() in environ  # the real block
+    assert b"PROVENOTE_PASSPHRASE" not in environ and PASSPHRASE.encode() not in environ
+    assert [k.name for k in AgentClient(Path(agent.sock)).list_keys()] == ["mei"]  # still serving
+    AgentClient(Path(agent.sock)).stop()
+
+
+def test_a_stalled_client_holds_the_agent_only_for_its_deadline(home: Home) -> None:
+    """A client that trickles its request a byte at a time (each byte well within any per-read
+    timeout) is cut off at the connection's total deadline, and the next client is answered."""
+    agent = start(home, "mei")
+    sock = Path(agent.sock)
+    sending, finished = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def trickle() -> None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(sock))
+            conn.sendall(struct.pack(">I", 1000))  # announces 1000 bytes, sends far fewer
+            sending.set()
+            for _ in range(120):  # 60 s of trickling: longer than any client waits
+                if finished.wait(0.5):
+                    outcome.append("told to stop")
+                    return
+                try:
+                    conn.sendall(b"\x00")
+                except (BrokenPipeError, ConnectionResetError):
+                    outcome.append("cut off by the agent")
+                    return
+            outcome.append("never cut off")
+
+    thread = threading.Thread(target=trickle)
+    thread.start()
+    try:
+        assert sending.wait(30)
+        # Queued behind the trickler: answered once the agent has cut it off.
+        assert [k.name for k in AgentClient(sock).list_keys()] == ["mei"]
+        thread.join(30)  # the trickler's next byte finds the connection closed
+    finally:
+        finished.set()
+        thread.join()
+    assert outcome == ["cut off by the agent"]
+    AgentClient(sock).stop()
+
+
+def test_spawning_from_a_process_with_threads_is_refused(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home.runtime))
+    signer = home.keys.unlock("mei", PASSPHRASE)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with pytest.raises(AgentError, match="one thread"):
+            spawn_agent([signer], timeout=None)
+    finally:
+        release.set()
+        other.join()
+    assert not list(home.runtime.iterdir())  # nothing made
+    assert len(signer.sign(b"still usable")) == 64  # the caller's key was not wiped
+
+
+def test_without_so_peercred_the_agent_is_refused_and_commands_fall_back(
+        home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off Linux (no SO_PEERCRED): `agent start` is one error line, a command with
+    PROVENOTE_AGENT_SOCK set warns in one line and uses the passphrase, and neither crashes."""
+    work = new_work(home)
+    agent = start(home, "mei")
+    refused = home.run("agent", "start", "mei", passphrase=True, without_peercred=True)
+    assert_one_line_error(refused)
+    assert "needs Linux" in refused.err
+    recorded = home.run("record", "note", work, "--as", "mei", "--text", "hi", sock=agent.sock, passphrase=True,
+                        without_peercred=True)
+    assert recorded.code == 0, recorded.err
+    assert recorded.err.count("\n") == 1 and recorded.err.startswith("provenote: warning: the key agent needs Linux")
+    status = home.run("agent", "status", sock=agent.sock, without_peercred=True)
+    assert_one_line_error(status)
+    monkeypatch.delattr(socket, "SO_PEERCRED")
+    with pytest.raises(AgentError, match="needs Linux"):
+        AgentClient(Path(agent.sock)).list_keys()
+    with pytest.raises(AgentError, match="needs Linux"):
+        spawn_agent([], timeout=None)
+    monkeypatch.undo()
+    AgentClient(Path(agent.sock)).stop()
+
+
+def test_status_in_words(home: Home) -> None:
+    agent = start(home, "mei", "--timeout", "1h")
+    shown = home.run("agent", "status", sock=agent.sock)
+    assert shown.code == 0, shown.err
+    assert re.fullmatch(rf"agent pid {agent.pid} at {re.escape(agent.sock)} holds 1 key: mei \(composer\); "
+                        r"drops it in (0:59:\d\d|1:00:00)\n", shown.out), shown.out
+    AgentClient(Path(agent.sock)).stop()

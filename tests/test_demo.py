@@ -63,6 +63,26 @@ def test_demo_builds_exports_and_verifies(tmp_path: Path) -> None:
     standalone = cli(str(bundle), "--json", module="verifier")
     assert standalone.code == 0 and json.loads(standalone.out)["title"] == "Night Market"
     assert_one_line_error(cli("demo", "story"))  # not empty: refuses to overwrite
+    assert out["never_trust"] == str(Path("story") / "README.txt")
+
+
+def test_the_demo_says_its_public_keys_must_never_be_trusted(tmp_path: Path) -> None:
+    """The demo's keys are public (a printed passphrase, seeds in the source): README.txt in the
+    folder names each of them, and the printed output says so and points to it."""
+    result = Cli(tmp_path)("demo", "story")
+    assert result.code == 0, result.err
+    readme = tmp_path / "story" / "README.txt"
+    warning = [line for line in result.out.splitlines() if "DEMO ONLY — NEVER TRUST" in line]
+    assert len(warning) == 1 and str(Path("story") / "README.txt") in warning[0]
+    assert "templebell-lib" in warning[0] and "TSA" in warning[0] and "CA" in warning[0]
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("DEMO ONLY — NEVER TRUST")
+    for named in ("keys/", "night-market-demo", "templebell-lib", "drama-co", "--trust", "--tsa-root"):
+        assert named in text, named
+    if shutil.which("openssl"):  # the demo TSA ran: its seeded root is in tsa/
+        assert "tsa/" in text and (tmp_path / "story" / "tsa" / "root.pem").exists()
+    if (tmp_path / "story" / "c2pa" / "demo-ca-root.pem").exists():
+        assert "c2pa/demo-ca-root.pem" in text
 
 
 def test_export_command_and_bad_inputs(cli: Cli, work: str, audio: dict[str, Path]) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 import shutil
 import subprocess
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,9 +18,10 @@ import pytest
 from ledger import EventDraft, Ledger, export_bundle
 from tests.helpers import Cli, fixed_signer
 from tests.test_involvement import ALICE, edit, gen, human_input, release, verify_chain
-from verifier import Policy, Report, verify_bundle
+from verifier import Policy, Report, UsageError, verify_bundle
 from verifier.format import key_id
 from verifier.render import render_html as render
+from verifier.render import resolve_zone
 
 FIXED = datetime(2026, 11, 21, tzinfo=UTC)
 
@@ -179,12 +181,40 @@ def test_event_table_says_what_happened(small_report: Report) -> None:
 def test_times_follow_the_time_zone(small_report: Report) -> None:
     assert small_report.first_time is not None
     moment = datetime.fromtimestamp(small_report.first_time / 1e6, UTC)
-    for zone, offset in (("UTC", "+00:00"), ("Asia/Shanghai", "+08:00"), ("America/New_York", None)):
-        local = moment.astimezone(ZoneInfo(zone))
+    fixed = {"+08:00": timezone(timedelta(hours=8)), "-05:30": timezone(-timedelta(hours=5, minutes=30)),
+             "+00:00": UTC}
+    for zone, offset in (("UTC", "+00:00"), ("Asia/Shanghai", "+08:00"), ("America/New_York", None),
+                         ("+08:00", "+08:00"), ("-05:30", "-05:30"), ("+00:00", "+00:00")):
+        local = moment.astimezone(fixed[zone] if zone in fixed else ZoneInfo(zone))
         shown = local.strftime("%Y-%m-%d %H:%M:%S ") + (offset or local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:])
         events = section(render(small_report, "en", generated=FIXED, tz=zone), "events")
         assert shown in events, (zone, shown)
         assert ".000" not in events and "Z<" not in events  # to the second, never raw RFC 3339
+
+
+def test_a_fixed_offset_names_itself() -> None:
+    assert resolve_zone("+08:00").utcoffset(None) == timedelta(hours=8)
+    assert resolve_zone("-05:30").utcoffset(None) == -timedelta(hours=5, minutes=30)
+    assert resolve_zone("-00:00") is UTC and resolve_zone("utc") is UTC
+    for bad in ("+24:00", "+8:00", "+08:60", "08:00", "+08:00:00", "UTC+8", "+08:00\n"):
+        with pytest.raises(UsageError, match="an offset such as \\+08:00"):
+            resolve_zone(bad)
+
+
+def test_the_trust_list_is_the_word_of_whoever_generated_the_report(small_report: Report) -> None:
+    """With a trust list, the verdict box and the list of keys say who chose it (whoever made the
+    report, not the reader) and give the command that judges with the reader's own keys; without
+    one, the box says trust was not evaluated and gives the command too."""
+    for lang, chose, command in (("en", "whoever generated this report", "provenote-verify REPORT.pdf --trust"),
+                                 ("zh", "本报告生成者", "provenote-verify 报告.pdf --trust")):
+        html = render(small_report, lang, generated=FIXED)
+        verdict, signers = section(html, "verdict"), section(html, "signers")
+        assert chose in verdict and f"<code>{command}" in verdict
+        assert chose in signers.split("<table><thead>")[0].split("</table>", 1)[1]  # above the listed keys
+        assert "auditor" not in html and "审核方" not in html
+    untrusted = dataclasses.replace(small_report, policy=Policy(None), trusted=None)
+    verdict = section(render(untrusted, "en", generated=FIXED), "verdict")
+    assert "whoever generated this report gave no trusted keys" in verdict and "provenote-verify" in verdict
 
 
 def test_unknown_time_zone_is_a_usage_error(tmp_path: Path) -> None:
@@ -196,6 +226,9 @@ def test_unknown_time_zone_is_a_usage_error(tmp_path: Path) -> None:
     result = Cli(tmp_path)(str(tmp_path / "w.bundle"), "--report", "r.html", "--tz", "Asia/Shanghai",
                            "--lang", "zh", module="verifier")
     assert result.code == 0 and "Asia/Shanghai (UTC+08:00)" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    result = Cli(tmp_path)(str(tmp_path / "w.bundle"), "--report", "r.html", "--tz", "-05:30", module="verifier")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert result.code == 0 and "UTC-05:30</td>" in html and "-05:30 (UTC" not in html
 
 
 def test_grades_are_explained_where_shown(small_report: Report) -> None:
@@ -206,7 +239,7 @@ def test_grades_are_explained_where_shown(small_report: Report) -> None:
 
 #: Codes and names a zh report may show in Latin letters: they are not English words.
 CODES = {"SHA", "ISRC", "ISWC", "UTC", "DDEX", "ERN", "ContainsAI", "RFC", "AIGC", "USCO", "C2PA", "GB", "AI",
-         "EUR", "provenote", "log", "assets", "trust"}
+         "EUR", "provenote", "log", "assets", "trust", "PDF"}
 
 
 def latin_words(html: str) -> set[str]:

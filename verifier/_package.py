@@ -24,6 +24,7 @@ from verifier._files import read_regular_file, sha256_file
 from verifier._report import Policy, Report
 from verifier._run import verify_bundle
 from verifier.format import (
+    BUNDLE_SUFFIX,
     CTYPE_BAG_SEAL,
     UntrustedDataError,
     UsageError,
@@ -326,7 +327,7 @@ class _Check:
     # -- P7: the bundle -------------------------------------------------------------------------
 
     def _bundle(self, found: set[str]) -> tuple[str | None, Report | None]:
-        bundles = sorted(p for p in found if p.count("/") == 1 and p.endswith(".bundle"))
+        bundles = sorted(p for p in found if p.count("/") == 1 and p.endswith(BUNDLE_SUFFIX))
         if len(bundles) != 1:
             self.defect(f"{DATA}/", "holds no bundle (data/*.bundle)" if not bundles
                         else f"holds {len(bundles)} bundles, not one")

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from verifier._files import read_regular_file
-from verifier.format import UsageError
+from verifier.format import BUNDLE_SUFFIX, UsageError
 
 PDF_MAGIC = b"%PDF-"
-BUNDLE_SUFFIX = ".bundle"
 #: A PDF report is its pages and one bundle of 64 MiB at most (the writer's bound): 256 MiB is ample.
 MAX_PDF_SIZE = 256 << 20
 MAX_EMBEDDED_FILES = 1_000
@@ -58,7 +57,8 @@ def extract_pdf_bundle(path: Path) -> PdfBundle:
     try:
         import pypdf
     except ImportError as e:
-        raise UsageError(f"{path}: reading a PDF report needs pypdf: pip install 'provenote[pdf]'") from e
+        raise UsageError(f"{path}: reading a PDF report needs pypdf: pip install pypdf "
+                         "(or pip install 'provenote[pdf-read]')") from e
     import logging  # here: the verifier's start-up does not load it
 
     pypdf_log = logging.getLogger("pypdf")

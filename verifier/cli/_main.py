@@ -13,8 +13,9 @@ import argparse
 import io
 import json
 import os
+import re
+import secrets
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -37,6 +38,9 @@ from verifier.format import VerifierKey, parse_public_key_text
 from verifier.render import inert, render_text, resolve_zone
 
 PROG = "provenote"
+#: Said after the source line of a bundle taken out of a PDF report (spec/report-pdf.md §3).
+PDF_PAGES_NOTE = ("note    the PDF's pages were not checked, only the bundle attached to it: its verdict "
+                  "follows")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also write a self-contained HTML report (no script, nothing loaded)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
     parser.add_argument("--tz", default="UTC", metavar="ZONE",
-                        help="time zone of the report's times: an IANA name such as Asia/Shanghai (default UTC)")
+                        help="time zone of the report's times: an IANA name such as Asia/Shanghai, an offset such "
+                             "as +08:00 or -05:30, or UTC (the default)")
     parser.add_argument("--known-checkpoint", action="append", type=Path, default=[], metavar="FILE",
                         help="a checkpoint of this ledger's log you saw before (a signed note): the bundle's log "
                              "must extend it; repeatable")
@@ -130,7 +135,7 @@ def load_tsa_root_ders(paths: Sequence[Path]) -> list[bytes]:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse, verify, print; return the exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_joined_offsets(sys.argv[1:] if argv is None else argv))
     if (args.bundle is None) == (args.package is None):
         _error("give a bundle FILE or --package DIR" + (", not both" if args.bundle is not None else "")
                + " (see provenote-verify --help)")
@@ -143,18 +148,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.package is not None:
         return _run_package(args)
     try:
-        if args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-        if args.require_trusted and not args.trust:
-            raise UsageError("--require-trusted needs at least one --trust key")
-        trusted = [load_trusted_key(p) for p in args.trust] if args.trust else None
-        if args.assets is not None and not args.assets.is_dir():
-            raise UsageError(f"--assets {args.assets} is not a directory")
+        policy = _policy(args)
         if not args.bundle.exists():
             raise UsageError(f"bundle not found: {args.bundle}")
         if not args.bundle.is_file():
             raise UsageError(f"{args.bundle} is not a regular file")
-        policy = _policy(args, trusted)
         from_pdf = extract_pdf_bundle(args.bundle) if is_pdf(args.bundle) else None
         with stderr_progress("verifying", unit="bytes", quiet=args.quiet or args.json) as progress:
             report = verify_bundle(args.bundle if from_pdf is None else io.BytesIO(from_pdf.data), policy,
@@ -175,29 +173,65 @@ def run(argv: Sequence[str] | None = None) -> int:
     return report.exit_code
 
 
+def _joined_offsets(argv: Sequence[str]) -> list[str]:
+    """``--tz -05:30`` as ``--tz=-05:30``: argparse would read a value that starts with ``-`` as an
+    option."""
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] == "--tz" and re.fullmatch(r"-[0-9]{2}:[0-9]{2}", arg):
+            joined[-1] = f"--tz={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def _with_pdf_source(report: Report, from_pdf: PdfBundle | None, as_json: bool) -> str:
     """The verdict as text or JSON; for a bundle taken out of a PDF report, led by where it came
-    from (the attachment's name and SHA-256; spec/report-pdf.md), as ``"pdf"`` in JSON."""
+    from (the attachment's name and SHA-256) and that the PDF's pages were not checked
+    (spec/report-pdf.md §3), as ``"pdf"`` in JSON."""
     if as_json:
         result = report.to_json()
         if from_pdf is not None:
             result = {"pdf": {"file": str(from_pdf.pdf), "attachment": from_pdf.name,
-                              "sha256": from_pdf.sha256.hex()}, **result}
+                              "sha256": from_pdf.sha256.hex(), "pages_checked": False}, **result}
         return json.dumps(result, indent=2, ensure_ascii=False)
     if from_pdf is None:
         return render_text(report)
-    return inert(f"bundle  from the attachment {from_pdf.name} of {from_pdf.pdf} "
-                 f"(sha256 {from_pdf.sha256.hex()})") + "\n" + render_text(report)
+    return (inert(f"bundle  from the attachment {from_pdf.name} of {from_pdf.pdf} (sha256 {from_pdf.sha256.hex()})")
+            + f"\n{PDF_PAGES_NOTE}\n" + render_text(report))
 
 
-def _policy(args: argparse.Namespace, trusted: list[bytes] | None) -> Policy:
-    """The policy the options ask for (``trusted``: the --trust keys, loaded). Raises UsageError."""
-    if args.quorum is not None and not args.witness:
+def policy_from_options(trust: Sequence[Path] = (), *, require_trusted: bool = False, assets: Path | None = None,
+                        jobs: int = 1, known_checkpoints: Sequence[Path] = (), tsa_roots: Sequence[Path] = (),
+                        witnesses: Sequence[str] = (), quorum: int | None = None) -> Policy:
+    """The :class:`verifier.Policy` that provenote-verify's options ask for (``--trust``,
+    ``--require-trusted``, ``--assets``, ``--jobs``, ``--known-checkpoint``, ``--tsa-root``,
+    ``--witness``, ``--quorum``), their files loaded and checked: one rule for every command that
+    verifies (``provenote-verify``, ``provenote verify``, ``provenote report``).
+
+    Raises:
+        UsageError: options that do not go together, a file that is missing or does not parse.
+    """
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if require_trusted and not trust:
+        raise UsageError("--require-trusted needs at least one --trust key")
+    if quorum is not None and not witnesses:
         raise UsageError("--quorum needs at least one --witness key")
-    return Policy(trusted, require_trusted=args.require_trusted, assets_dir=args.assets, jobs=args.jobs,
-                  known_checkpoints=[load_known_checkpoint(p) for p in args.known_checkpoint],
-                  tsa_roots=load_tsa_root_ders(args.tsa_root),
-                  witnesses=[load_witness(w) for w in args.witness], quorum=args.quorum)
+    if assets is not None and not assets.is_dir():
+        raise UsageError(f"--assets {assets} is not a directory")
+    trusted = [load_trusted_key(p) for p in trust] if trust else None
+    return Policy(trusted, require_trusted=require_trusted, assets_dir=assets, jobs=jobs,
+                  known_checkpoints=[load_known_checkpoint(p) for p in known_checkpoints],
+                  tsa_roots=load_tsa_root_ders(tsa_roots),
+                  witnesses=[load_witness(w) for w in witnesses], quorum=quorum)
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    """The policy the parsed options ask for. Raises UsageError."""
+    return policy_from_options(args.trust, require_trusted=args.require_trusted, assets=args.assets,
+                               jobs=args.jobs, known_checkpoints=args.known_checkpoint, tsa_roots=args.tsa_root,
+                               witnesses=args.witness, quorum=args.quorum)
 
 
 def _run_package(args: argparse.Namespace) -> int:
@@ -205,14 +239,10 @@ def _run_package(args: argparse.Namespace) -> int:
     try:
         if args.assets is not None:
             raise UsageError("--assets does not apply to --package: the package's own files are checked")
-        if args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-        if args.require_trusted and not args.trust:
-            raise UsageError("--require-trusted needs at least one --trust key")
-        trusted = [load_trusted_key(p) for p in args.trust] if args.trust else None
+        policy = _policy(args)
         if not args.package.exists():
             raise UsageError(f"package not found: {args.package}")
-        result = verify_package(args.package, _policy(args, trusted))
+        result = verify_package(args.package, policy)
     except UsageError as e:
         _error(str(e))
         return 2
@@ -287,8 +317,9 @@ def _error(message: str) -> None:
 
 
 def write_report(report: Report, out: Path, lang: str, *, tz: str = "UTC") -> None:
-    """Write the HTML report atomically: a temporary file beside it, then a rename. Refuses to
-    replace anything but a regular file (a FIFO, a device, a folder, a symbolic link).
+    """Write the HTML report atomically: a temporary file beside it (permissions as ``open()``
+    gives, under the umask), then a rename. Refuses to replace anything but a regular file (a
+    FIFO, a device, a folder, a symbolic link).
 
     Raises: UsageError for such a target or an unknown ``tz``; OSError when writing fails (nothing is left behind).
     """
@@ -296,15 +327,28 @@ def write_report(report: Report, out: Path, lang: str, *, tz: str = "UTC") -> No
 
     if out.is_symlink() or (out.exists() and not out.is_file()):
         raise UsageError(f"--report {out}: not a regular file; give a new file name")
-    fd, temp = tempfile.mkstemp(prefix=f".provenote-report-{os.getpid()}-", suffix=".tmp", dir=out.parent or None)
+    html = render_html(report, lang, tz=tz)
+    fd, temp = _new_file_beside(out)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_html(report, lang, tz=tz))
-        os.chmod(temp, 0o644)
+            handle.write(html)
         os.replace(temp, out)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+
+
+def _new_file_beside(out: Path) -> tuple[int, Path]:
+    """A new temporary file in ``out``'s folder, open for writing, with the permissions ``open()``
+    gives a new file (0o666 less the umask: the report shows disclosed fields). Raises OSError."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        temp = out.absolute().parent / f".provenote-report-{os.getpid()}-{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {out}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

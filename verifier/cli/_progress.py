@@ -52,7 +52,7 @@ class TerminalProgress:
         if rate > 0:
             parts.append(f"{rate / 1e6:,.1f} MB/s" if self._unit == "bytes" else f"{rate:,.0f} {self._unit}/s")
             if done < total:
-                parts.append(f"{_duration((total - done) / rate)} left")
+                parts.append(f"{format_duration((total - done) / rate)} left")
         width = _terminal_width(self._stream)
         return "  ".join(parts)[: width - 1]
 
@@ -94,8 +94,10 @@ def _terminal_width(stream: TextIO) -> int:
     return max(20, columns) if columns else 80  # 0: a terminal that does not say
 
 
-def _duration(seconds: float) -> str:
-    """``m:ss``, or ``h:mm:ss`` from an hour on."""
+def format_duration(seconds: float) -> str:
+    """A span of time as the command lines show it: ``m:ss``, or ``h:mm:ss`` from an hour on
+    (rounded to the second; a negative span counts as zero)."""
+    seconds = max(0.0, seconds)
     whole = int(seconds + 0.5)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

@@ -30,6 +30,7 @@ from verifier.format._anchoring import (
     log_origin,
 )
 from verifier.format._bundle import (
+    BUNDLE_SUFFIX,
     EVENT_RECORD_PREFIX,
     MAGIC,
     MAX_ASSETS,
@@ -186,6 +187,7 @@ __all__ = [
     "AI_TRAINING",
     "AUDIBLE_WHERE",
     "BUNDLE_DIGEST_PREFIX",
+    "BUNDLE_SUFFIX",
     "CAPTURED_LAYERS",
     "CONTAINS_AI",
     "CTYPE_BAG_SEAL",

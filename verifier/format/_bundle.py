@@ -36,6 +36,8 @@ from verifier.format._ids import (
 from verifier.format._keys import KeyCard
 
 MAGIC = "provenote-bundle"
+#: The file-name suffix of a bundle (spec/report-pdf.md: how a PDF report's attachment is named and found).
+BUNDLE_SUFFIX = ".bundle"
 BUNDLE_VERSION = FORMAT_VERSION
 
 # Limits (spec/bundle.md §4).

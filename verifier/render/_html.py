@@ -6,8 +6,9 @@ figures are inline SVG. English or Simplified Chinese. Pure: a Report in, a stri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from html import escape
 from typing import Any
 
@@ -48,20 +49,32 @@ FIGURE_WIDTH = 680
 FIGURE_FONT = 11
 
 
+_OFFSET = re.compile(r"([+-])([0-9]{2}):([0-9]{2})")
+
+
 def resolve_zone(name: str) -> tzinfo:
-    """The time zone a report shows times in: an IANA name (``Asia/Shanghai``) or ``UTC``.
+    """The time zone a report shows times in: ``UTC`` (or ``Z``), an IANA name
+    (``Asia/Shanghai``), or a fixed offset from UTC ``+HH:MM`` / ``-HH:MM`` (``+08:00``, under 24 h).
+    Commands check ``--tz`` with it before they verify.
 
     Raises:
-        UsageError: an unknown zone name.
+        UsageError: an unknown zone name or a malformed offset.
     """
     if name.upper() in ("UTC", "Z"):
         return UTC
+    offset = _OFFSET.fullmatch(name)
+    if offset is not None:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3))
+        if hours < 24 and minutes < 60:
+            delta = timedelta(hours=hours, minutes=minutes) * (-1 if sign == "-" else 1)
+            return UTC if not delta else timezone(delta, f"UTC{sign}{hours:02d}:{minutes:02d}")
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise UsageError(f"--tz {name}: not a known time zone (an IANA name such as Asia/Shanghai, or UTC)") from e
+        raise UsageError(f"--tz {name}: not a known time zone (an IANA name such as Asia/Shanghai, an offset "
+                         "such as +08:00 or -05:30, or UTC)") from e
 
 
 class _Clock:
@@ -83,6 +96,8 @@ class _Clock:
         """The zone's name and its offset at a time (or now)."""
         moment = datetime.now(UTC) if at is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=at)
         offset = moment.astimezone(self.zone).strftime("%z")
+        if isinstance(self.zone, timezone) and self.zone is not UTC:
+            return str(self.zone)  # a fixed offset is its own name: UTC+08:00
         return f"{self.zone} (UTC{offset[:3]}:{offset[3:]})"
 
 
@@ -258,7 +273,7 @@ def render_html(report: Report, lang: str = "en", *, generated: datetime | None 
             f'<header><h1>{escape(t["title"])}</h1><p class="work">{escape(report.title or "")}</p></header>',
             f'<section id="verdict" class="verdict {tone}"><div class="word">{escape(verdict)}</div>'
             f'<p>{escape(detail)}</p><p>{escape(trust)}</p><p id="caveat" class="caveat">{escape(t["caveat"])}</p>'
-            f'</section>',
+            f'<p id="recheck" class="note">{_recheck(t)}</p></section>',
             '<section id="facts"><table class="facts">',
             _row(t["work_id"], f"<code>{report.work.hex() if report.work else '—'}</code>")]
     html += _codes(report, t)
@@ -716,7 +731,8 @@ def _signers(report: Report, t: dict[str, str]) -> str:
 
 
 def _trust_list(report: Report, t: dict[str, str]) -> str:
-    """The auditor's trusted keys (--trust) by full key id, and what each did in this bundle."""
+    """The trust list given by whoever generated the report (--trust), by full key id, and what
+    each key did in this bundle."""
     keys = report.policy.trusted_keys
     if keys is None:
         return f'<p class="note">{escape(t["no_trust_list"])}</p>'
@@ -732,8 +748,16 @@ def _trust_list(report: Report, t: dict[str, str]) -> str:
             uses.append(escape(t["trust_exporter"]))
         rows.append(f"<tr><td><code>{key_id(key).hex()}</code></td>"
                     f"<td>{'; '.join(uses) or escape(t['trust_unused'])}</td></tr>")
-    return (f'<h3>{escape(t["trust_list"])}</h3><table><thead><tr><th>{escape(t["fingerprint"])}</th>'
+    return (f'<h3>{escape(t["trust_list"])}</h3><p class="note">{escape(t["trust_list_note"])}</p>'
+            f'<table><thead><tr><th>{escape(t["fingerprint"])}</th>'
             f'<th>{escape(t["trust_use"])}</th></tr></thead>{"".join(rows)}</table>')
+
+
+def _recheck(t: dict[str, str]) -> str:
+    """Who chose the trust list (whoever generated the report), and the command a reader runs to
+    judge with their own keys."""
+    before, _, after = t["recheck"].partition("{command}")
+    return f"{escape(before)}<code>{escape(t['recheck_command'])}</code>{escape(after)}"
 
 
 def _private(report: Report, lang: str, t: dict[str, str]) -> str:
@@ -792,7 +816,7 @@ table{{border-collapse:collapse;width:100%;font-size:.92em}}th,td{{border:1px so
 text-align:left;vertical-align:top}}th{{background:#f6f8fa}}.facts th{{width:14em}}
 code{{font-family:{_MONO};font-size:.9em;word-break:break-all}}
 .events td.seq{{text-align:right;white-space:nowrap}}.events td.time{{white-space:nowrap}}
-.events code{{word-break:normal;white-space:nowrap}}tr.cut td{{text-align:center;font-style:italic;background:#f6f8fa}}
+.events code,#recheck code{{word-break:normal;white-space:nowrap}}tr.cut td{{text-align:center;font-style:italic;background:#f6f8fa}}
 tr.absent td{{color:#8c959f}}.grade{{font-weight:700;text-align:center}}.gA{{color:#1b7f3b}}.gB{{color:#9a6700}}
 .gC{{color:#cf222e}}.gradeword{{font-weight:400;font-size:.85em;color:#57606a}}
 .note{{color:#57606a;font-size:.88em}}.figure{{border:1px solid #d0d7de;border-radius:6px;margin:.4em 0;display:block}}

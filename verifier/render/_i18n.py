@@ -10,9 +10,15 @@ TEXT: dict[str, dict[str, str]] = {
                         "nothing was changed, added, removed or re-ordered since it was signed.",
         "invalid_detail": "The bundle fails verification. Its contents must not be relied on.",
         "unreadable_detail": "The file could not be read as an evidence bundle.",
-        "trusted_yes": "Every signer and the exporter are in the auditor's trust list.",
-        "trusted_no": "Not every signer and the exporter are in the auditor's trust list.",
-        "trusted_none": "Trust not evaluated: no trusted keys were given.",
+        "trusted_yes": "Every signer and the exporter are in the trust list given by whoever generated this report "
+                       "(its keys are listed under Signers).",
+        "trusted_no": "Not every signer and the exporter are in the trust list given by whoever generated this "
+                      "report (its keys are listed under Signers).",
+        "trusted_none": "Trust not evaluated: whoever generated this report gave no trusted keys.",
+        "recheck": "Whoever generated this report chose which keys it trusts. To judge with your own keys, verify "
+                   "the evidence yourself: {command} (REPORT.pdf: this report as a PDF, which carries the bundle "
+                   "as an attachment; or the bundle file itself).",
+        "recheck_command": "provenote-verify REPORT.pdf --trust YOUR-KEY.pem",
         "work": "Work", "work_id": "Work id", "events": "Events", "period": "Recorded between",
         "bundle": "Bundle SHA-256", "size": "Bundle size", "versions": "Verifier / spec / method",
         "generated": "Report generated", "timeline": "Timeline of the signed events",
@@ -27,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_release": "No release event: the shares of a released cue cannot be computed.",
         "categories": "Human involvement by category", "category": "Category", "present": "Present",
         "grade": "Weakest evidence grade", "yes": "yes", "no": "no",
-        "grades_note": "Grades: A — corroborated from outside (an attestation by a key the auditor trusts); "
+        "grades_note": "Grades: A — corroborated from outside (an attestation by a key in this report's trust list); "
                        "B — signed into the chain when it happened (the signer's own clock and word); "
                        "C — retrospective (recorded more than 24 h after it occurred).",
         "red_flags": "Red flags", "none": "none",
@@ -55,7 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "untrusted_stamp": "Timestamp not trusted", "witnesses": "Witness cosignatures",
         "witnessed": "Events in a checkpoint cosigned by your quorum of witnesses",
         "caveat": "VALID means intact and signed by these keys — not proof that the statements are true. "
-                  "Trusted (below) says only whether you know the keys.",
+                  "Trusted (below) says only whether the keys are in the trust list of whoever generated this report.",
         "timezone": "Times shown in", "bytes": "bytes", "isrc": "ISRC", "iswc": "ISWC",
         "released_file": "Released file", "release_isrc": "ISRC of the release", "exporter_row": "Exported and sealed by",
         "event_table": "The events", "col_seq": "#", "col_time": "Time", "col_signer": "Signer", "col_what": "What happened",
@@ -76,9 +82,11 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_bad": "MISMATCH: does not match its hash", "emb_none": "not embedded",
         "sup_match": "matches", "sup_mismatch": "DOES NOT MATCH", "sup_missing": "not found",
         "sup_unchecked": "not checked (no --assets)", "files_more": "{count} more files not listed.",
-        "trust_list": "Trusted keys used for this check (--trust)", "fingerprint": "Key id (SHA-256 of the key)",
+        "trust_list": "Keys trusted by whoever generated this report (--trust)", "fingerprint": "Key id (SHA-256 of the key)",
         "trust_use": "Used for", "trust_signed": "signed {count} events", "trust_exporter": "sealed the bundle",
-        "trust_unused": "signed nothing in this bundle", "no_trust_list": "No trust list was given: trust not evaluated.",
+        "trust_unused": "signed nothing in this bundle", "no_trust_list": "Whoever generated this report gave no trust list: trust not evaluated.",
+        "trust_list_note": "These keys were chosen by whoever generated this report, not by the signers nor by "
+                           "you; verifying with your own --trust keys may give another answer.",
         "english_original": "",
         "page": '"page " counter(page) " of " counter(pages)',
         "when_note": "A trusted timestamp proves that the checkpoint — and so every event in it — existed by that "
@@ -90,9 +98,12 @@ TEXT: dict[str, dict[str, str]] = {
         "valid_detail": "证据包的密码学完整性成立：每个签名、哈希和链接均通过校验，签署后未被修改、增加、删除或重新排序。",
         "invalid_detail": "证据包未通过验证，其内容不可依赖。",
         "unreadable_detail": "该文件无法作为证据包读取。",
-        "trusted_yes": "所有签名人及导出者均在审核方的信任列表中。",
-        "trusted_no": "并非所有签名人及导出者都在审核方的信任列表中。",
-        "trusted_none": "未评估信任：未提供受信任的公钥。",
+        "trusted_yes": "所有签名人及导出者均在本报告生成者提供的信任列表中（公钥见“签名人”一节）。",
+        "trusted_no": "并非所有签名人及导出者都在本报告生成者提供的信任列表中（公钥见“签名人”一节）。",
+        "trusted_none": "未评估信任：本报告的生成者未提供受信任的公钥。",
+        "recheck": "信任哪些公钥由本报告的生成者选定。如需以您自己的公钥判断，请自行验证：{command}"
+                   "（本报告的 PDF 文件附有证据包；也可改用证据包文件本身）。",
+        "recheck_command": "provenote-verify 报告.pdf --trust 您的公钥.pem",
         "work": "作品", "work_id": "作品标识", "events": "事件数", "period": "记录时间范围",
         "bundle": "证据包 SHA-256", "size": "证据包大小", "versions": "验证器 / 规范 / 方法版本",
         "generated": "报告生成时间", "timeline": "已签名事件时间线",
@@ -106,7 +117,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_release": "没有发布事件，无法计算发布作品的构成比例。",
         "categories": "按类别的人类参与情况", "category": "类别", "present": "存在", "grade": "最弱证据等级",
         "yes": "是", "no": "否",
-        "grades_note": "等级：A — 外部佐证（审核方信任的公钥所签署的证明）；B — 发生时即签入链中（签名人自己的时钟和陈述）；"
+        "grades_note": "等级：A — 外部佐证（本报告信任列表中的公钥所签署的证明）；B — 发生时即签入链中（签名人自己的时钟和陈述）；"
                        "C — 事后补录（发生 24 小时以后才记录）。",
         "red_flags": "风险提示", "none": "无",
         "signers": "签名人", "name": "名称", "role": "角色", "key": "公钥标识", "trusted": "受信任",
@@ -131,7 +142,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_log": "证据包不含检查点：除签名者自己的时钟外，无法证明其事件的存在时间，也无法证明历史未被事后重建。",
         "untrusted_stamp": "不可信的时间戳", "witnesses": "见证方联署",
         "witnessed": "在由您要求数量的见证方联署的检查点中的事件",
-        "caveat": "“有效”仅表示内容完整且由这些公钥签署——并不证明其中陈述属实。下方的“受信任”仅说明审核方是否认可这些公钥。",
+        "caveat": "“有效”仅表示内容完整且由这些公钥签署——并不证明其中陈述属实。下方的“受信任”仅说明这些公钥是否在本报告生成者提供的信任列表中。",
         "timezone": "时间显示时区", "bytes": "字节", "isrc": "国际标准录音制品编码（ISRC）",
         "iswc": "国际标准音乐作品编码（ISWC）",
         "released_file": "发布文件", "release_isrc": "发布的 ISRC", "exporter_row": "导出并封存者",
@@ -150,9 +161,10 @@ TEXT: dict[str, dict[str, str]] = {
         "emb_bad": "不一致：与哈希不符", "emb_none": "未嵌入",
         "sup_match": "一致", "sup_mismatch": "不一致", "sup_missing": "未找到",
         "sup_unchecked": "未核对（未提供 --assets）", "files_more": "另有 {count} 个文件未列出。",
-        "trust_list": "本次核验使用的受信任公钥（--trust）", "fingerprint": "公钥标识（公钥的 SHA-256）",
+        "trust_list": "本报告生成者信任的公钥（--trust）", "fingerprint": "公钥标识（公钥的 SHA-256）",
         "trust_use": "用途", "trust_signed": "签署了 {count} 个事件", "trust_exporter": "封存了证据包",
-        "trust_unused": "未在本证据包中签署任何内容", "no_trust_list": "未提供信任列表：未评估信任。",
+        "trust_unused": "未在本证据包中签署任何内容", "no_trust_list": "本报告的生成者未提供信任列表：未评估信任。",
+        "trust_list_note": "这些公钥由本报告的生成者选定，而非签名人或您本人；用您自己的 --trust 公钥验证，结果可能不同。",
         "english_original": "（英文原文）",
         "page": '"第 " counter(page) " 页，共 " counter(pages) " 页"',
         "when_note": "可信时间戳证明该检查点（及其包含的每个事件）在该时间之前已存在；它不证明事件内容属实，"
@@ -211,13 +223,13 @@ PROVES = {
     "en": (["Which keys signed which events, and in which order.",
             "That no event was changed, added, removed or re-ordered after it was signed and chained.",
             "That each disclosed private field is exactly what was committed when the event was signed.",
-            "With a trust list: which of those keys the auditor recognises."],
+            "With a trust list: which of those keys are in the list given by whoever generated the report."],
            ["That a signed claim is true: an event is its signer's statement.",
             "Who holds a key: names and roles are the key holder's own claims.",
             "When events really happened: recorded times are the signer's clock unless corroborated (grade A).",
             "Legal authorship: this is a profile of the record, not a verdict."]),
     "zh": (["哪些公钥签署了哪些事件，以及事件的顺序。", "事件在签署并入链后未被修改、增加、删除或重新排序。",
-            "每个已披露的隐私字段与签署时的承诺值完全一致。", "提供信任列表时：审核方认可其中哪些公钥。"],
+            "每个已披露的隐私字段与签署时的承诺值完全一致。", "提供信任列表时：哪些公钥在报告生成者提供的列表中。"],
            ["签名内容本身是否属实：事件只是签名人的陈述。", "公钥由谁持有：名称和角色是持钥人自己的声明。",
             "事件的真实发生时间：除非有外部佐证（A 级），记录时间取自签名人自己的时钟。",
             "法律意义上的作者身份：本报告是记录的概况，而非裁判结论。"]),
