@@ -297,3 +297,15 @@ def test_jobs_give_the_same_result(tmp_path: Path) -> None:
     broken = tmp_path / "broken.bundle"
     broken.write_bytes(bytes(data))
     assert verify_bundle(broken, Policy(jobs=1)).to_json() == verify_bundle(broken, Policy(jobs=2)).to_json()
+    # One flipped bit in the first, a middle or the last of the five chunks, or two bits far apart:
+    # the same report whether the chunks were checked here, by one worker or by two (with --jobs N
+    # this process checks a chunk itself whenever the N - 1 workers are busy).
+    clean = out.read_bytes()
+    for spots in ((0.08,), (0.3,), (0.55,), (0.93,), (0.2, 0.8)):
+        data = bytearray(clean)
+        for spot in spots:
+            data[int(len(data) * spot)] ^= 0x01
+        broken.write_bytes(bytes(data))
+        reports = [verify_bundle(broken, Policy(jobs=jobs)).to_json() for jobs in (1, 2, 3)]
+        assert reports[0] == reports[1] == reports[2], spots
+        assert not reports[0]["valid"]

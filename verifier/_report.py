@@ -72,7 +72,9 @@ class Policy:
     ``trusted_keys``: raw Ed25519 public keys the auditor trusts (None: trust not evaluated).
     ``require_trusted``: an untrusted signer is an error (``key.untrusted``).
     ``assets_dir``: a folder of files to check against the recorded hashes.
-    ``jobs``: processes for steps V3–V5 and V7 (the result is the same for any number).
+    ``jobs``: processes for steps V3–V5 and V7, this one included: ``jobs - 1`` workers are fed
+    chunks and this process checks a chunk itself whenever they are all busy (the result is the
+    same for any number).
     ``known_checkpoints``: signed checkpoint notes the auditor saw before (V11.4).
     ``tsa_roots``: DER certificates of the timestamp authorities' roots the auditor trusts (V12.1).
     ``witnesses``: C2SP vkeys (type 0x04) of the witnesses the auditor trusts; ``quorum``: how

@@ -155,6 +155,21 @@ class _Times(Sequence[int | None]):
         return None if time < 0 else time
 
 
+class _Done:
+    """A chunk's results checked in this process, queued in order with the workers' futures."""
+
+    __slots__ = ("_results",)
+
+    def __init__(self, results: list[EventSummary | Finding]) -> None:
+        self._results = results
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> list[EventSummary | Finding]:
+        return self._results
+
+
 class _Run:
     """The state of one verification (steps V1–V10)."""
 
@@ -173,7 +188,7 @@ class _Run:
         self.work: WorkId | None = None
         self.header_hash = b""
         self.pool: ProcessPoolExecutor | None = None
-        self.pending: deque[Future[list[EventSummary | Finding]]] = deque()
+        self.pending: deque[Future[list[EventSummary | Finding]] | _Done] = deque()
         self.batch: list[bytes] = []
         self.batch_bytes = 0
         self.fatal_event = False  # the fatal code came from an event record, not from the reader
@@ -317,7 +332,8 @@ class _Run:
             if self.progress is not None:
                 self.progress()
             chunk, self.batch, self.batch_bytes = self.batch, [], 0
-            if self.policy.jobs == 1:
+            workers = self.policy.jobs - 1  # with --jobs N, this process is one of the N
+            if workers == 0:
                 self._consume(check_chunk(chunk))
             else:
                 if self.pool is None:  # imported here: a --jobs 1 run starts without them
@@ -325,10 +341,13 @@ class _Run:
                     from concurrent.futures import ProcessPoolExecutor
 
                     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-                    self.pool = ProcessPoolExecutor(self.policy.jobs, mp_context=multiprocessing.get_context(method))
-                self.pending.append(self.pool.submit(check_chunk, chunk))
-        limit = 0 if final else 2 * self.policy.jobs
-        while len(self.pending) > limit:
+                    self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+                if sum(not f.done() for f in self.pending) < 2 * workers:  # keep every worker fed ...
+                    self.pending.append(self.pool.submit(check_chunk, chunk))
+                else:  # ... and check this chunk here rather than wait for them (no pickling either)
+                    self.pending.append(_Done(check_chunk(chunk)))
+        limit = 0 if final else 4 * self.policy.jobs  # memory: a bounded number of chunks in flight
+        while self.pending and (len(self.pending) > limit or self.pending[0].done()):  # in order
             self._consume(self.pending.popleft().result())
 
     def _consume(self, results: list[EventSummary | Finding]) -> None:
