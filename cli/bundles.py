@@ -47,8 +47,11 @@ def export(obj: Context, work_prefix: str, out: Path | None, package: Path | Non
         work_id = book.resolve_work(work_prefix)
         request = parse_disclosures(book, disclose, disclose_all)
         if package is not None:
-            packaged = export_package(book, work_id, obj.signer(as_key), package, case=case, disclose=request,
-                                      assets_from=assets_from, attachments=attachments, reports=package_reports)
+            signer = obj.signer(as_key)  # any passphrase prompt before the progress line
+            with stderr_progress("exporting", quiet=quiet or as_json) as progress:
+                packaged = export_package(book, work_id, signer, package, case=case, disclose=request,
+                                          assets_from=assets_from, attachments=attachments,
+                                          reports=package_reports, progress=progress)
             _print_package(packaged, as_json)
             return
         assert out is not None

@@ -68,9 +68,10 @@ class PackageResult:
 def export_package(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *, case: str | None = None,
                    disclose: DisclosureRequest = _NO_DISCLOSURE, assets_from: Path | None = None,
                    attachments: bool = False, reports: ReportMaker | None = None,
-                   bagging_date: str | None = None) -> PackageResult:
+                   bagging_date: str | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> PackageResult:
     """Write the evidence package of ``work`` to the folder ``out`` (spec/package.md), which
-    must not exist or be empty.
+    must not exist or be empty. ``progress`` is export_bundle's (the events written).
 
     Raises: LedgerError (``out`` not usable, a bad case reference, and everything export_bundle
     raises), OSError on write failures; nothing is left behind.
@@ -86,7 +87,7 @@ def export_package(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
         data = temp / "data"
         data.mkdir()
         bundle = export_bundle(ledger, work, exporter, data / f"{work.hex()}.bundle", disclose=disclose,
-                               assets_from=assets_from, attachments=attachments, embed=False)
+                               assets_from=assets_from, attachments=attachments, embed=False, progress=progress)
         payload: dict[str, tuple[bytes, int]] = {bundle.path.name: (bundle.sha256, bundle.size)}
         counts = {"attachments": 0, "audio": 0}
         for relative, asset in _payload_names(bundle.located):

@@ -151,3 +151,23 @@ def test_the_progress_line_in_bytes_and_long_waits() -> None:
     assert "2.5 MB/s" in last and "1:06:38 left" in last
     quiet = TerminalProgress("x", io.StringIO())
     quiet.close()  # never drawn: nothing to erase
+
+
+def test_packages_show_progress_on_a_terminal_only(cli: Cli, work: str) -> None:
+    """``export --package`` and ``provenote-verify --package``: the same line as their bundle's."""
+    _notes(cli, work, 1500)
+    shown = on_terminal(cli, "export", work, "--as", "alice", "--package", "pkg")
+    assert shown.code == 0, shown.terminal
+    assert "exporting [" in shown.terminal and "100%" in shown.terminal
+    quiet = on_terminal(cli, "export", work, "--as", "alice", "--package", "pkg2", "--quiet")
+    assert quiet.code == 0 and "exporting" not in quiet.terminal
+    piped = cli("export", work, "--as", "alice", "--package", "pkg3")
+    assert piped.code == 0 and piped.err == ""
+    checked = on_terminal(cli, "--package", "pkg", module="verifier")
+    assert checked.code == 0, checked.terminal
+    assert "verifying [" in checked.terminal and "100%" in checked.terminal
+    for silencer in ("--quiet", "--json"):
+        silent = on_terminal(cli, "--package", "pkg", silencer, module="verifier")
+        assert silent.code == 0 and "verifying" not in silent.terminal, silencer
+    piped = cli("--package", "pkg", module="verifier")
+    assert piped.code == 0 and piped.err == ""

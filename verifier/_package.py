@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -98,21 +99,23 @@ class PackageReport:
                 "bundle": self.bundle.to_json() if self.bundle is not None else None}
 
 
-def verify_package(path: Path | str, policy: Policy | None = None) -> PackageReport:
+def verify_package(path: Path | str, policy: Policy | None = None, *,
+                   progress: Callable[[int, int], None] | None = None) -> PackageReport:
     """Check the package in the folder ``path`` and verify its bundle under ``policy`` (whose
     ``assets_dir`` is set to the package's data/ folder: the files there are checked against the
-    hashes the events name, V8.5).
+    hashes the events name, V8.5). ``progress`` is verify_bundle's (bytes of the bundle read).
 
     Raises: UsageError if ``path`` is not a folder; OSError if it cannot be listed.
     """
-    return _Check(Path(path), policy or Policy()).run()
+    return _Check(Path(path), policy or Policy(), progress).run()
 
 
 class _Check:
-    def __init__(self, root: Path, policy: Policy) -> None:
+    def __init__(self, root: Path, policy: Policy, progress: Callable[[int, int], None] | None = None) -> None:
         if root.is_symlink() or not root.is_dir():
             raise UsageError(f"--package {root}: not a folder")
         self.root = root
+        self.progress = progress
         self.policy = policy
         self.defects: list[PackageDefect] = []
         self.files = 0
@@ -333,7 +336,7 @@ class _Check:
                         else f"holds {len(bundles)} bundles, not one")
             return None, None
         policy = replace(self.policy, assets_dir=self.root / DATA)
-        return bundles[0], verify_bundle(self.root / bundles[0], policy)
+        return bundles[0], verify_bundle(self.root / bundles[0], policy, progress=self.progress)
 
     # -- P8: the seal ---------------------------------------------------------------------------
 

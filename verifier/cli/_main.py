@@ -242,7 +242,8 @@ def _run_package(args: argparse.Namespace) -> int:
         policy = _policy(args)
         if not args.package.exists():
             raise UsageError(f"package not found: {args.package}")
-        result = verify_package(args.package, policy)
+        with stderr_progress("verifying", unit="bytes", quiet=args.quiet or args.json) as progress:
+            result = verify_package(args.package, policy, progress=progress)
     except UsageError as e:
         _error(str(e))
         return 2
