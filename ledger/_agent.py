@@ -25,6 +25,7 @@ import signal
 import socket
 import stat
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -53,6 +54,8 @@ CLIENT_TIMEOUT = 4 * CONNECTION_TIMEOUT
 #: must not wait for a connection after a suspend).
 _ACCEPT_WAIT = 60.0
 #: The variable the command line reads a passphrase from (cli/context.py): the agent removes it.
+_IS_LINUX = sys.platform.startswith("linux")
+_CLOSE_UP_TO = 1 << 16  # where /proc/self/fd cannot be listed: close the numbers below this
 _NEEDS_LINUX = "the key agent needs Linux (SO_PEERCRED, to check which user is at the other end)"
 #: AF_UNIX paths are at most 108 bytes on Linux (with the final NUL).
 _MAX_SOCKET_PATH = 100
@@ -139,7 +142,7 @@ def peer_uid(conn: socket.socket) -> int:
     """The uid of the process at the other end of a connected Unix socket (SO_PEERCRED).
     Raises AgentError where SO_PEERCRED does not exist (not Linux)."""
     option = getattr(socket, "SO_PEERCRED", None)
-    if option is None:
+    if option is None or not _IS_LINUX:  # OpenBSD has one too, but its struct is uid, gid, pid
         raise AgentError(_NEEDS_LINUX)
     _, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, option, _PEERCRED.size))
     return int(uid)
@@ -346,12 +349,14 @@ def _harden() -> None:
 def _close_inherited(keep: int) -> None:
     """Close every file descriptor from 3 on but ``keep``, as ssh-agent does: an inherited pipe
     must not keep a parent waiting for its end (make, a CI runner) for the agent's life."""
-    try:
-        top = os.sysconf("SC_OPEN_MAX")
-    except (AttributeError, ValueError, OSError):
-        top = -1
-    os.closerange(3, keep)
-    os.closerange(keep + 1, top if top > keep else 1 << 16)
+    try:  # the open ones, as listed: closing every number up to a limit of 1e9 would take minutes
+        open_fds = sorted(int(name) for name in os.listdir("/proc/self/fd"))
+    except (OSError, ValueError):
+        open_fds = list(range(_CLOSE_UP_TO))
+    for fd in open_fds:
+        if fd > 2 and fd != keep:
+            with contextlib.suppress(OSError):  # (the listing's own descriptor is gone already)
+                os.close(fd)
 
 
 def _forget_passphrase() -> None:
@@ -367,7 +372,7 @@ def _forget_passphrase() -> None:
         import ctypes
 
         block = ctypes.string_at(start, end - start)
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, ImportError):
         return  # not Linux: os.environ is all there is
     name = PASSPHRASE_ENV.encode() + b"="
     offset = 0
@@ -385,7 +390,7 @@ def spawn_agent(signers: list[Signer], *, timeout: float | None) -> tuple[Path, 
     fork copies only the calling thread, and locks other threads hold stay held); UsageError if a
     signer is not an unlocked key; OSError if the socket cannot be made.
     """
-    if not hasattr(socket, "SO_PEERCRED"):
+    if not hasattr(socket, "SO_PEERCRED") or not _IS_LINUX:
         raise AgentError(_NEEDS_LINUX)
     if threading.active_count() > 1:
         raise AgentError(f"the agent is started by a fork, which needs a process with one thread; "
@@ -409,6 +414,13 @@ def spawn_agent(signers: list[Signer], *, timeout: float | None) -> tuple[Path, 
             _close_inherited(listener.fileno())
             os.chdir("/")
             _forget_passphrase()
+        except BaseException:  # not serving: no socket may be left behind for clients to find
+            with contextlib.suppress(OSError):
+                path.unlink()
+                path.parent.rmdir()
+            keys.drop()
+            os._exit(1)
+        try:
             serve(listener, path, keys)
             status = 0
         finally:

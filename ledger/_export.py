@@ -123,8 +123,9 @@ def export_bundle(ledger: Ledger, work: WorkId, exporter: Signer, out: Path, *,
     """
     digest = hashlib.sha256(BUNDLE_DIGEST_PREFIX)
     whole = hashlib.sha256()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    check_output_path(out, option="-o")
+    if not out.absolute().parent.is_dir():  # then nothing can stand at ``out``: make its folders
+        out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(out, option="-o")  # before anything is made: a refused -o leaves nothing
     disclosed = events = 0
     with ledger.snapshot() as view:
         head = view.head(work)
