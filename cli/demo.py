@@ -69,6 +69,7 @@ from verifier.format import (
     SigningKey,
     VerifierKey,
     WorkId,
+    microseconds_of,
 )
 from verifier.render import render_text
 
@@ -304,11 +305,6 @@ def session_times(start: datetime) -> dict[str, datetime]:
     return times
 
 
-def _micros(moment: datetime) -> int:
-    """An aware time → the format's microseconds since the epoch."""
-    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-
-
 class _Narration:
     """The demo's printed steps, and the progress through ``total`` stages (``progress(done, total)``, or None)."""
 
@@ -397,7 +393,7 @@ def _build(folder: Path, narration: _Narration) -> DemoResult:
     with Ledger.init(folder / "ledger") as book:
         mei, jun, provider = signers["mei"], signers["jun"], signers["cuegen-logs"]
 
-        created = book.create_work(mei, "Night Market", isrc="CNA0X2600001", occurred=_micros(times["work"]))
+        created = book.create_work(mei, "Night Market", isrc="CNA0X2600001", occurred=microseconds_of(times["work"]))
         work = created.work
         narration.step(0, times["work"], mei.info.name, "work", f"mei starts the work: {work.hex()[:16]}")
         build = DraftBuilder(book)
@@ -405,7 +401,7 @@ def _build(folder: Path, narration: _Narration) -> DemoResult:
 
         def record(signer: Signer, at: str, what: str, type_name: str, body: dict[str, object],
                    private: dict[str, str | None] | None = None) -> Appended:
-            draft = build.draft(type_name, dict(body), private or {}, _micros(times[at]))
+            draft = build.draft(type_name, dict(body), private or {}, microseconds_of(times[at]))
             result = book.append(work, signer, draft)
             narration.step(result.seq, times[at], signer.info.name, type_name, what)
             return result
@@ -417,7 +413,7 @@ def _build(folder: Path, narration: _Narration) -> DemoResult:
             data = document.encode()
             for party in parties:
                 data = sign_licence(data, party)
-            result = book.append(work, signer, licence_event_draft(data, private, occurred=_micros(times[at])))
+            result = book.append(work, signer, licence_event_draft(data, private, occurred=microseconds_of(times[at])))
             narration.step(result.seq, times[at], signer.info.name, "licence", what)
             return result.hash
 
@@ -578,7 +574,7 @@ def _screen(book: Ledger, work: WorkId, signer: Signer, folder: Path, audio: dic
         for path in [audio["temple-bell.wav"], *write_library(folder / "library")]:
             refs.add(path)
         screened = screen_asset(book, work, signer, audio["master.wav"], refs, catalogue_name="studio references",
-                                occurred=_micros(at))
+                                occurred=microseconds_of(at))
     found = "; ".join(f"{m.name} at {m.query_start:.0f}–{m.query_end:.0f} s" for m in screened.matches) or "no match"
     narration.step(screened.appended.seq, at, signer.info.name, "screening",
                    f"screens the master against the studio's 3 reference tracks: {found}")
@@ -615,7 +611,7 @@ def _label(book: Ledger, work: WorkId, signer: Signer, folder: Path, keys: KeySt
     plan = labels.LabelPlan(verified.release.hash, verified.contains_ai, "end", ("NMSTUDIO", "NM-2026-0001"),
                             (manifest, chain, None))
     written = labels.write_labels(book, work, signer, audio["master.wav"], folder / "audio" / "master-labelled.wav",
-                                  plan, occurred=_micros(times["labels"]))
+                                  plan, occurred=microseconds_of(times["labels"]))
     narration.step(f"{written[0].seq}–{written[-1].seq}", times["labels"], signer.info.name, "label",
                    f"labels the master from the record (ContainsAI {verified.contains_ai}): audible 'AI' at the end, "
                    "AIGC implicit label, C2PA")
@@ -626,7 +622,7 @@ def _label(book: Ledger, work: WorkId, signer: Signer, folder: Path, keys: KeySt
                              release=verified.release.hash, contains_ai=verified.contains_ai, isrc="CNA0X2600001",
                              title="Night Market", contributors=contributors,
                              duration_ms=verified.release.body["asset"].get("duration_ms"),
-                             occurred=_micros(times["ddex"]))
+                             occurred=microseconds_of(times["ddex"]))
     narration.step(ddex.seq, times["ddex"], signer.info.name, "label",
                    f"DDEX SoundRecording fragment for the distributor: ContainsAI {verified.contains_ai}")
 

@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from verifier.format import (
     Role,
     default_source_type,
     lineage_source_type,
+    microseconds_of,
 )
 
 
@@ -34,8 +35,7 @@ def parse_time(text: str) -> int:
         raise LedgerError(f"invalid time {text!r}: use ISO 8601, e.g. 2026-11-20T14:30:00+08:00") from e
     if moment.tzinfo is None:
         raise LedgerError(f"time {text!r} has no time zone: add Z or an offset such as +08:00")
-    since_epoch = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    microseconds = (since_epoch.days * 86_400 + since_epoch.seconds) * 1_000_000 + since_epoch.microseconds
+    microseconds = microseconds_of(moment)
     if not 0 <= microseconds <= MAX_TIME:
         raise LedgerError(f"time {text!r} is outside what the format records (1970-01-01 to 9999-12-31, UTC)")
     return microseconds

@@ -251,8 +251,7 @@ class _Run:
                         self.digest.update(span)
                         self.batch += run
                         self.batch_bytes += len(span)
-                        if len(self.batch) >= CHUNK or self.batch_bytes >= CHUNK_BYTES:
-                            self._flush_events(final=False)
+                        self._flush_when_full()
                     continue
                 raw = item.raw_head + content
                 kind, record = decode_record(content)  # V1.5
@@ -324,6 +323,9 @@ class _Run:
     def _queue_event(self, content: bytes) -> None:
         self.batch.append(content)
         self.batch_bytes += len(content)
+        self._flush_when_full()
+
+    def _flush_when_full(self) -> None:
         if len(self.batch) >= CHUNK or self.batch_bytes >= CHUNK_BYTES:  # memory: bounded by bytes too
             self._flush_events(final=False)
 

@@ -77,6 +77,8 @@ from verifier.format._event import (
     disclosure_digest,
     encode_disclosure,
     format_time,
+    microseconds_of,
+    moment_of,
     parse_event,
     verify_event,
 )
@@ -310,6 +312,8 @@ __all__ = [
     "lineage_source_type",
     "log_origin",
     "makes_ai_material",
+    "microseconds_of",
+    "moment_of",
     "multi_inclusion_proof",
     "node_hash",
     "note_key_id",

@@ -49,10 +49,24 @@ _U64_MAX = 0xFFFF_FFFF_FFFF_FFFF
 MAX_TIME = 253_402_300_799_999_999
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def moment_of(microseconds: int) -> datetime:
+    """The aware UTC datetime of a time in microseconds since the Unix epoch (beyond MAX_TIME:
+    MAX_TIME)."""
+    return _EPOCH + timedelta(microseconds=min(microseconds, MAX_TIME))
+
+
+def microseconds_of(moment: datetime) -> int:
+    """An aware datetime → microseconds since the Unix epoch (exact; not checked against the
+    format's range)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
 def format_time(microseconds: int) -> str:
     """RFC 3339 UTC text of a time in microseconds since the Unix epoch (any value in range)."""
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=min(microseconds, MAX_TIME))
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return moment_of(microseconds).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from verifier import SPEC_VERSION, VERIFIER_VERSION, ActivityBin, EventRow, Report
 from verifier.analysis import METHOD, GenerationRow, LicenceRow, Profile, UsageRow
-from verifier.format import EVENT_TYPES, MAX_TIME, WORLD, Finding, UsageError, key_id
+from verifier.format import EVENT_TYPES, WORLD, Finding, UsageError, key_id, moment_of
 from verifier.render._i18n import (
     CATEGORY_NAMES,
     CN_ITEMS,
@@ -84,8 +84,7 @@ class _Clock:
         self.zone = zone
 
     def __call__(self, microseconds: int) -> str:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=min(microseconds, MAX_TIME))
-        return self.moment(moment)
+        return self.moment(moment_of(microseconds))
 
     def moment(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
@@ -94,7 +93,7 @@ class _Clock:
 
     def name(self, at: int | None) -> str:
         """The zone's name and its offset at a time (or now)."""
-        moment = datetime.now(UTC) if at is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=at)
+        moment = datetime.now(UTC) if at is None else moment_of(at)
         offset = moment.astimezone(self.zone).strftime("%z")
         if isinstance(self.zone, timezone) and self.zone is not UTC:
             return str(self.zone)  # a fixed offset is its own name: UTC+08:00
