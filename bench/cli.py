@@ -29,8 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from ledger import AGENT_SOCK_ENV
+
 PASSPHRASE = "bench passphrase, long enough"
-AGENT_SOCK_ENV = "PROVENOTE_AGENT_SOCK"
 
 
 def provenote_command() -> list[str]:

@@ -12,6 +12,7 @@ from cli.context import PROG, Context, emit_json, fail, json_option, pass_ctx
 from cli.words import plural
 from ledger import (
     AGENT_SOCK_ENV,
+    PASSPHRASE_ENV,
     AgentClient,
     AgentError,
     AgentStatus,
@@ -103,7 +104,7 @@ def _note_running_agent() -> None:
 
 def _unlock_all(obj: Context, infos: list[PublicKeyInfo]) -> list[Signer]:
     """Each key unlocked here. At a prompt, passphrases that opened earlier keys are tried first."""
-    prompting = obj.passphrase_file is None and os.environ.get("PROVENOTE_PASSPHRASE") is None
+    prompting = obj.passphrase_file is None and os.environ.get(PASSPHRASE_ENV) is None
     opened: list[str] = []
     signers = []
     for info in infos:

@@ -22,7 +22,6 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -116,11 +115,10 @@ def _note(freq: float, length: int, partials: Partials, attack_s: float, decay: 
     waves = [map(_IMAG, _powers(cmath.exp(complex(-extra, 2 * math.pi * freq * ratio) / RATE), length,
                                 complex(scale * amplitude)))
              for ratio, amplitude, extra in partials if freq * ratio < RATE / 2]
-    return array("d", map(operator.mul, _envelope(length, attack_s, decay), map(_sum, zip(*waves, strict=True))))
+    return array("d", map(operator.mul, _envelope(length, attack_s, decay), map(sum, zip(*waves, strict=True))))
 
 
 _IMAG = operator.attrgetter("imag")
-_sum = sum
 
 
 def _strikes(notes: tuple[int, ...], partials: Partials, attack_s: float, decay: float,
@@ -381,6 +379,8 @@ def _build(folder: Path, narration: _Narration) -> DemoResult:
     times = session_times(start)
     day = start.date()
     keys = KeyStore(folder / "keys")
+    from concurrent.futures import ThreadPoolExecutor  # here: every command imports this module
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         # One key derivation for the six keys, which then stay unlocked in memory for the whole
         # story. scrypt leaves the GIL, so the audio is made and the extras load meanwhile.

@@ -14,6 +14,7 @@ from cli.progress import TerminalProgress, quiet_option, stderr_progress
 from cli.words import plural
 from ledger import (
     COVERAGE_WORDS,
+    PROGRESS_EVERY,
     DraftBuilder,
     EventDraft,
     Ledger,
@@ -404,7 +405,6 @@ BATCH_EXAMPLE = (
     '{"type": "note", "body": {"text": "first idea"}, "occurred": "2026-11-20T14:30:00+08:00"}\n'
     '{"type": "human-input", "body": {"output": "vocal.wav", "layer": "vocals", "note": "take 3"}}'
 )
-_LINES_PER_PROGRESS = 1024  # lines read between two calls of the progress line
 
 
 @record.command("batch", help=f"""Many JSON events, one a line, appended in one transaction: all or nothing.
@@ -432,7 +432,7 @@ def record_batch(obj: Context, work_prefix: str, as_key: str, occurred: str | No
     def build(b: DraftBuilder, progress: TerminalProgress | None) -> list[EventDraft]:
         drafts = []
         for number, line in enumerate(lines, start=1):
-            if progress is not None and not number % _LINES_PER_PROGRESS:
+            if progress is not None and not number % PROGRESS_EVERY:
                 progress(number, len(lines))
             if not line.strip():
                 continue

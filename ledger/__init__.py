@@ -72,6 +72,7 @@ from ledger._licences import (
 from ledger._package import PackageResult, export_package
 from ledger._pdf import MAX_PDF_BUNDLE, PdfWritten, attachment_name, write_report_pdf
 from ledger._store import (
+    PROGRESS_EVERY,
     Appended,
     EventDraft,
     Head,
@@ -94,6 +95,7 @@ __all__ = [
     "LEDGER_ENV",
     "MAX_PDF_BUNDLE",
     "PASSPHRASE_ENV",
+    "PROGRESS_EVERY",
     "USAGE_COLUMNS",
     "AgentClient",
     "AgentError",

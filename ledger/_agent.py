@@ -53,7 +53,6 @@ CLIENT_TIMEOUT = 4 * CONNECTION_TIMEOUT
 #: The longest the agent waits for a connection before looking at its clock again (the timeout
 #: must not wait for a connection after a suspend).
 _ACCEPT_WAIT = 60.0
-#: The variable the command line reads a passphrase from (cli/context.py): the agent removes it.
 _IS_LINUX = sys.platform.startswith("linux")
 _CLOSE_UP_TO = 1 << 16  # where /proc/self/fd cannot be listed: close the numbers below this
 _NEEDS_LINUX = "the key agent needs Linux (SO_PEERCRED, to check which user is at the other end)"
@@ -141,11 +140,17 @@ def _read_exactly(conn: socket.socket, size: int, deadline: float) -> bytes:
 def peer_uid(conn: socket.socket) -> int:
     """The uid of the process at the other end of a connected Unix socket (SO_PEERCRED).
     Raises AgentError where SO_PEERCRED does not exist (not Linux)."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None or not _IS_LINUX:  # OpenBSD has one too, but its struct is uid, gid, pid
-        raise AgentError(_NEEDS_LINUX)
-    _, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, option, _PEERCRED.size))
+    _, uid, _ = _PEERCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, _peercred_option(), _PEERCRED.size))
     return int(uid)
+
+
+def _peercred_option() -> int:
+    """socket.SO_PEERCRED on Linux. Raises AgentError elsewhere: OpenBSD has one too, but its
+    struct is uid, gid, pid."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None or not _IS_LINUX:
+        raise AgentError(_NEEDS_LINUX)
+    return int(option)
 
 
 def _info_of(item: Any) -> PublicKeyInfo:
@@ -390,8 +395,7 @@ def spawn_agent(signers: list[Signer], *, timeout: float | None) -> tuple[Path, 
     fork copies only the calling thread, and locks other threads hold stay held); UsageError if a
     signer is not an unlocked key; OSError if the socket cannot be made.
     """
-    if not hasattr(socket, "SO_PEERCRED") or not _IS_LINUX:
-        raise AgentError(_NEEDS_LINUX)
+    _peercred_option()
     if threading.active_count() > 1:
         raise AgentError(f"the agent is started by a fork, which needs a process with one thread; "
                          f"this one runs {threading.active_count()}")

@@ -7,7 +7,6 @@ written: it takes about half a second to load.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -103,6 +102,8 @@ def _one_af_entry_each(document: Any, pdf: Any) -> None:
 def _weasyprint_log(verbose: bool) -> Iterator[None]:
     """WeasyPrint and fontTools log ignored CSS and font substitutions: silent for one rendering,
     or, when ``verbose``, shown on stderr prefixed with the logger's name."""
+    import logging  # here: every command loads this module, few render a PDF
+
     loggers = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
     saved = [lg.level for lg in loggers]
     handler = logging.StreamHandler()
