@@ -40,36 +40,41 @@ class ReportCollector:
         self.embedded: dict[bytes, bool] = {}  # asset hash -> its embedded bytes match it
         self.supplied: dict[bytes, str] = {}  # asset hash -> "match", "mismatch", "missing"
 
-    def add(self, event: EventSummary) -> None:
-        """One verified event, in chain order."""
-        self.total += 1
-        if len(self.head) < EVENT_TABLE_HEAD:
-            self.head.append(event)
-        else:
-            self.tail.append(event)
-        kind = event.type
-        if kind == "work.created":
-            self.work_created = event
-        elif kind == "release":
-            self.last_release = event
-        bins = self._bins
-        if bins and bins[-1][1] - bins[-1][0] + 1 < self._width and event.seq > bins[-1][1]:
-            last = bins[-1]
-            last[1], last[3] = event.seq, event.time
-            last[4][kind] = last[4].get(kind, 0) + 1
-            return
-        bins.append([event.seq, event.seq, event.time, event.time, {kind: 1}])
-        if len(bins) > ACTIVITY_BINS:  # merge neighbours: half as many bins, twice as wide
-            self._width *= 2
-            merged = []
-            for index in range(0, len(bins), 2):
-                pair = bins[index:index + 2]
-                counts: dict[str, int] = {}
-                for one in pair:
-                    for name, count in one[4].items():
-                        counts[name] = counts.get(name, 0) + count
-                merged.append([pair[0][0], pair[-1][1], pair[0][2], pair[-1][3], counts])
-            self._bins = merged
+    def add_run(self, events: list[EventSummary]) -> None:
+        """Verified events, in chain order (a run of them at a time)."""
+        self.total += len(events)
+        room = EVENT_TABLE_HEAD - len(self.head)
+        if room > 0:
+            self.head += events[:room]
+        self.tail.extend(events[max(room, 0):])
+        bins, width = self._bins, self._width
+        for event in events:
+            kind = event.type
+            if kind != "note":
+                if kind == "work.created":
+                    self.work_created = event
+                elif kind == "release":
+                    self.last_release = event
+            if bins:
+                last = bins[-1]
+                if last[1] - last[0] + 1 < width and event.seq > last[1]:
+                    last[1], last[3] = event.seq, event.time
+                    counts = last[4]
+                    counts[kind] = counts.get(kind, 0) + 1
+                    continue
+            bins.append([event.seq, event.seq, event.time, event.time, {kind: 1}])
+            if len(bins) > ACTIVITY_BINS:  # merge neighbours: half as many bins, twice as wide
+                width *= 2
+                bins[:] = [self._merge(bins[index:index + 2]) for index in range(0, len(bins), 2)]
+        self._width = width
+
+    @staticmethod
+    def _merge(pair: list[list[Any]]) -> list[Any]:
+        counts: dict[str, int] = {}
+        for one in pair:
+            for name, count in one[4].items():
+                counts[name] = counts.get(name, 0) + count
+        return [pair[0][0], pair[-1][1], pair[0][2], pair[-1][3], counts]
 
     def activity(self) -> tuple[ActivityBin, ...]:
         """Every event added, in at most ACTIVITY_BINS bins of consecutive events."""

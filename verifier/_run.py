@@ -12,10 +12,11 @@ import hashlib
 import itertools
 import os
 from array import array
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, cast, overload
 
 from verifier._collect import ReportCollector
 from verifier._files import scan_by_hash
@@ -62,6 +63,7 @@ CHUNK_BYTES = 16 << 20  # or fewer: a chunk holds at most about 16 MiB of record
 MAX_FINDINGS = 200  # errors listed in full; the rest are counted
 TIMELINE_CAP = 5_000
 DISCLOSURE_CAP = 200
+_SIGNER, _PRIVATE_FIELDS, _DISCLOSED = attrgetter("signer"), attrgetter("private_fields"), attrgetter("disclosed")
 _PHASES = {"header": 0, "key": 1, "event": 2, "asset": 3, "log": 4, "checkpoint": 5, "timestamp": 6,
            "cosignature": 7, "trailer": 8}
 
@@ -136,9 +138,7 @@ class _Times(Sequence[int | None]):
 
     def __init__(self) -> None:
         self._packed = array("q")
-
-    def append(self, time: int | None) -> None:
-        self._packed.append(-1 if time is None else time)
+        self.append = self._packed.append  # a time, or -1 for an event that failed its own checks
 
     def __len__(self) -> int:
         return len(self._packed)
@@ -170,6 +170,45 @@ class _Done:
         return self._results
 
 
+_Packed = list[tuple[Any, ...] | Finding]
+
+
+def _check_chunk_packed(chunk: list[bytes]) -> _Packed:
+    """:func:`check_chunk` in a worker process, its summaries sent back as plain tuples whose
+    repeated values (work, signer, type, private fields) are one object each: pickle writes those
+    once a chunk, and plain tuples load in C. A third of the cost of sending the summaries."""
+    shared: dict[Any, Any] = {}
+    share = shared.setdefault
+    packed: _Packed = []
+    for result in check_chunk(chunk):
+        if type(result) is EventSummary:
+            digest, seq, type_name, work, prev, time, occurred, signer, body, private, disclosed = result
+            packed.append((digest, seq, share(type_name, type_name), share(work, work), prev, time, occurred,
+                           share(signer, signer), body, share(private, private), disclosed))
+        else:
+            packed.append(result)
+    return packed
+
+
+class _Unpacked:
+    """A worker's future, whose packed results become EventSummary values again."""
+
+    __slots__ = ("_future",)
+
+    def __init__(self, future: Future[_Packed]) -> None:
+        self._future = future
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def result(self) -> list[EventSummary | Finding]:
+        # tuple.__new__ (what EventSummary._make calls, without its Python frame): the tuples came
+        # from EventSummary values of the same fields, in a worker forked or spawned from this code.
+        make = tuple.__new__
+        return cast("list[EventSummary | Finding]",
+                    [make(EventSummary, result) if type(result) is tuple else result for result in self._future.result()])
+
+
 class _Run:
     """The state of one verification (steps V1–V10)."""
 
@@ -182,13 +221,13 @@ class _Run:
         self.keys: dict[KeyId, KeyCard] = {}
         self.key_records = 0
         self.bad_cards = 0
-        self.signer_counts: dict[bytes, int] = {}
+        self.signer_counts: Counter[bytes] = Counter()
         self.referenced: dict[bytes, Mapping[str, Any]] = {}  # asset -> its first reference
         self.chain: ChainChecker | None = None
         self.work: WorkId | None = None
         self.header_hash = b""
         self.pool: ProcessPoolExecutor | None = None
-        self.pending: deque[Future[list[EventSummary | Finding]] | _Done] = deque()
+        self.pending: deque[_Unpacked | _Done] = deque()
         self.batch: list[bytes] = []
         self.batch_bytes = 0
         self.fatal_event = False  # the fatal code came from an event record, not from the reader
@@ -201,8 +240,8 @@ class _Run:
         self.title: str | None = None
         self.first_time: int | None = None
         self.last_time: int | None = None
-        self.disclosed: dict[str, int] = {}
-        self.withheld: dict[str, int] = {}
+        self.private_fields: Counter[tuple[str, ...]] = Counter()  # the events' committed fields
+        self.disclosed: Counter[str] = Counter()  # field -> events disclosing it
         self.disclosures: list[dict[str, Any]] = []
         self.timeline: list[tuple[int, int, str]] = []
         self.kept: list[EventSummary] = []
@@ -345,7 +384,7 @@ class _Run:
                     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
                     self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
                 if sum(not f.done() for f in self.pending) < 2 * workers:  # keep every worker fed ...
-                    self.pending.append(self.pool.submit(check_chunk, chunk))
+                    self.pending.append(_Unpacked(self.pool.submit(_check_chunk_packed, chunk)))
                 else:  # ... and check this chunk here rather than wait for them (no pickling either)
                     self.pending.append(_Done(check_chunk(chunk)))
         limit = 0 if final else 4 * self.policy.jobs  # memory: a bounded number of chunks in flight
@@ -353,22 +392,30 @@ class _Run:
             self._consume(self.pending.popleft().result())
 
     def _consume(self, results: list[EventSummary | Finding]) -> None:
+        """A chunk's results, in chain order: V6 for each, then what the report keeps of them."""
+        first = self.events_seen
+        if first + len(results) > MAX_EVENTS:  # limit B3: the events up to it count, the next is fatal
+            if first < MAX_EVENTS:
+                self._consume(results[:MAX_EVENTS - first])
+            self.events_seen += 1
+            self.fatal_event = True  # every event before it is consumed: the same count at any --jobs
+            raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many events")
         chain = self.chain
         assert chain is not None
-        add_hash, add_time, summarise, chain_add = self.hashes.append, self.times.append, self._summarise, chain.add
-        for result in results:
-            position = self.events_seen
-            self.events_seen = position + 1
-            if position >= MAX_EVENTS:
-                raise MalformedBundle(Code.BUNDLE_TOO_LARGE, "too many events")
+        add_hash, add_time, chain_add = self.hashes.append, self.times.append, chain.add
+        verified: list[EventSummary] = []
+        keep = verified.append
+        for position, result in enumerate(results, first):
             if type(result) is Finding:
                 if result.code.fatal or result.hash is None:  # framing inside an event record (V1.5)
                     self.fatal_event = True
+                    self.events_seen = position + 1
+                    self._summarise(verified)
                     raise MalformedBundle(result.code if result.code.fatal else Code.BUNDLE_MALFORMED,
                                           result.message, event=position)
                 self.invalid_events += 1
                 add_hash(result.hash)
-                add_time(None)
+                add_time(-1)
                 self.error(result.code, result.message, result.event if result.event is not None else position)
                 chain.skip(result.hash)  # V6.10: go on from this event's own hash
                 continue
@@ -376,36 +423,41 @@ class _Run:
             add_hash(result.hash)
             add_time(result.time)
             defects = chain_add(result.hash, result)  # V6.1–V6.7
-            for defect in defects:
-                self.error(defect.code, defect.message, defect.event)
-            summarise(result)
+            if defects:
+                for defect in defects:
+                    self.error(defect.code, defect.message, defect.event)
+            keep(result)
+        self.events_seen = first + len(results)
+        self._summarise(verified)
 
-    def _summarise(self, result: EventSummary) -> None:
-        signer = result.signer
-        counts = self.signer_counts
-        counts[signer] = counts.get(signer, 0) + 1
-        time, type_name = result.time, result.type
-        if result.seq == 0 and type_name == "work.created":
-            self.title = result.body.get("title")
+    def _summarise(self, verified: list[EventSummary]) -> None:
+        """What the report keeps of a run of verified events, in chain order: counts, bounded
+        lists and the events other than notes (each step over the whole run, in C where it can)."""
+        if not verified:
+            return
+        self.signer_counts.update(map(_SIGNER, verified))
         if self.first_time is None:
-            self.first_time = time
-        self.last_time = time
-        if result.private_fields:
-            disclosed = result.disclosed
-            for name in result.private_fields:
-                bucket = self.disclosed if name in disclosed else self.withheld
-                bucket[name] = bucket.get(name, 0) + 1
-            for name, value in disclosed.items():
+            self.first_time = verified[0].time
+        self.last_time = verified[-1].time
+        self.private_fields.update(map(_PRIVATE_FIELDS, verified))
+        for result in filter(_DISCLOSED, verified):
+            for name, value in result.disclosed.items():
+                self.disclosed[name] += 1
                 if len(self.disclosures) < DISCLOSURE_CAP:
                     self.disclosures.append({"event": result.seq, "hash": result.hash.hex(), "field": name,
                                              "value": value})
-        if len(self.timeline) < TIMELINE_CAP:
-            self.timeline.append((result.seq, time, type_name))
-        self.collect.add(result)
-        if type_name != "note":
-            self.kept.append(result)
-            for asset in referenced_assets(type_name, result.body):
-                self.referenced.setdefault(asset["sha256"], asset)
+        room = TIMELINE_CAP - len(self.timeline)
+        if room > 0:
+            self.timeline.extend((result.seq, result.time, result.type) for result in verified[:room])
+        self.collect.add_run(verified)
+        for result in verified:
+            type_name = result.type
+            if type_name != "note":
+                if result.seq == 0 and type_name == "work.created":
+                    self.title = result.body.get("title")
+                self.kept.append(result)
+                for asset in referenced_assets(type_name, result.body):
+                    self.referenced.setdefault(asset["sha256"], asset)
 
     # -- V8: assets ---------------------------------------------------------------------------
 
@@ -559,13 +611,22 @@ class _Run:
             events=self.events_seen, signers=signers, exporter=exporter, errors=tuple(errors),
             errors_not_listed=self.errors_not_listed, fatal=self.fatal, warnings=tuple(warnings),
             bundle_sha256=self.whole.digest(), bundle_size=self.size, first_time=self.first_time,
-            last_time=self.last_time, disclosed=dict(self.disclosed), withheld=dict(self.withheld),
+            last_time=self.last_time, disclosed=dict(sorted(self.disclosed.items())), withheld=self._withheld(),
             disclosures=tuple(self.disclosures), assets_embedded=self.assets_embedded,
             assets_checked=self.assets_checked, assets_missing=self.assets_missing, timeline=tuple(self.timeline),
             kept=tuple(self.kept), human_involvement=profile, policy=policy, log=self.log_report,
             licensing=licensing, screening=screening, label_files=label_files,
             event_table=self.collect.table(self.kept) if readable else None, activity=self.collect.activity(),
             files=files, files_not_listed=files_not_listed, codes=self.collect.codes())
+
+    def _withheld(self) -> dict[str, int]:
+        """Field -> events that commit to it and do not disclose it."""
+        committed: Counter[str] = Counter()
+        for fields, count in self.private_fields.items():
+            for name in fields:
+                committed[name] += count
+        return {name: count - self.disclosed[name] for name, count in sorted(committed.items())
+                if count > self.disclosed[name]}
 
     def _anchored(self) -> dict[bytes, int]:
         """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""
