@@ -68,10 +68,10 @@ def verify(public_key, signature, message):
     except (InvalidSignature, ValueError):
         return False
     return True
-def verify_signed(public_key, signed_message):
-    return verify(public_key, signed_message[:64], signed_message[64:])
+def invalid_signatures(signed):
+    return [i for i, (public_key, message) in enumerate(signed) if not verify(public_key, message[:64], message[64:])]
 _ed25519.verify = verify
-_ed25519.verify_signed = verify_signed
+_ed25519.invalid_signatures = invalid_signatures
 """ + _WRAPPER
 VERIFY_BEFORE = [sys.executable, "-c", _BEFORE]
 

@@ -97,7 +97,8 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
     that fails gives a Finding in its place. The lean path parses the whole chunk first and then
     checks its signatures in one tight loop, so the primitive's code and tables stay in cache."""
     results: list[EventSummary | Finding] = []
-    signed: list[tuple[int, int, bytes, bytes]] = []
+    positions: list[int] = []  # where each record of the lean path is in results
+    signed: list[tuple[bytes, bytes]] = []  # and its key and signed message
     for content in contents:
         try:
             lean = _lean_parse(content)
@@ -106,16 +107,16 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
         if lean is None:
             results.append(check_record_reference(content))
         else:
-            summary, public_key, signed_message = lean
-            signed.append((len(results), summary.seq, public_key, signed_message))
+            summary, key_and_message = lean
+            positions.append(len(results))
+            signed.append(key_and_message)
             results.append(summary)
-    verify = ed25519.verify_signed
-    for index, seq, public_key, signed_message in signed:
-        if not verify(public_key, signed_message):  # V5
-            results[index] = Finding(Code.EVENT_SIGNATURE_INVALID, seq, cose.BAD_SIGNATURE,
-                                     results[index].hash)
+    for failed in ed25519.invalid_signatures(signed):  # V5
+        index = positions[failed]
+        passed = results[index]
+        assert type(passed) is EventSummary
+        results[index] = Finding(Code.EVENT_SIGNATURE_INVALID, passed.seq, cose.BAD_SIGNATURE, passed.hash)
     return results
-
 
 
 # -- the reference path ---------------------------------------------------------------------
@@ -218,11 +219,11 @@ def check_record_lean(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes
         return None
     if lean is None:
         return None
-    summary, public_key, signed_message = lean
+    summary, (public_key, signed_message) = lean
     return summary, public_key, signed_message[:64], signed_message[64:]
 
 
-def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes] | None:
+def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | None:
     # V1.5: 83 65 "event" <bstr envelope> <disclosures>; the envelope's head in shortest form.
     if len(content) > _MAX_EVENT_RECORD or content[:7] != EVENT_RECORD_PREFIX:
         return None
@@ -315,14 +316,14 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, bytes, bytes] | None:
     # V7: disclosures.
     rest = content[end:]
     disclosed = {} if rest == b"\x80" else _check_disclosures(commitments, seq, _decode_disclosures(rest))
-    digest = event_hash(memoryview(content)[start:end])
+    digest = event_hash(content[start:end])  # (a copy of the envelope is cheaper than a memoryview's)
     # The signature, then the Sig_structure from the bytes received (the heads are already in
     # shortest form): one string, as libsodium takes them.
     signed_message = b"".join((content[payload_end + 2:end], _SIG1_START, content[protected_start - 2:protected_end],
                                _EMPTY_AAD, content[protected_end + 1:payload_end]))
     summary = EventSummary(digest, seq, type_name, work, prev, time, occurred, signer, body,
                            tuple(commitments), disclosed)
-    return summary, signer, signed_message
+    return summary, (signer, signed_message)
 
 
 def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
