@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 
     from verifier._labelfiles import LabelFileCheck
 
-CHUNK = 256  # event records per unit of work
+CHUNK = 256  # event records per unit of work in this process alone
+POOL_CHUNK = 1024  # with workers: fewer, larger units, as each costs two trips between processes
 CHUNK_BYTES = 16 << 20  # or fewer: a chunk holds at most about 16 MiB of records (4 MiB each at most)
 MAX_FINDINGS = 200  # errors listed in full; the rest are counted
 TIMELINE_CAP = 5_000
@@ -229,6 +230,7 @@ class _Run:
         self.pool: ProcessPoolExecutor | None = None
         self.pending: deque[_Unpacked | _Done] = deque()
         self.batch: list[bytes] = []
+        self.chunk = CHUNK if policy.jobs == 1 else POOL_CHUNK
         self.batch_bytes = 0
         self.fatal_event = False  # the fatal code came from an event record, not from the reader
         self.events_seen = 0
@@ -285,7 +287,7 @@ class _Run:
                     self.digest.update(content)
                     self._queue_event(content)
                     # ... and the events after it, in one run (the bytes hashed as one span)
-                    span, run = reader.take_events(CHUNK - len(self.batch))
+                    span, run = reader.take_events(self.chunk - len(self.batch))
                     if run:
                         self.digest.update(span)
                         self.batch += run
@@ -365,7 +367,7 @@ class _Run:
         self._flush_when_full()
 
     def _flush_when_full(self) -> None:
-        if len(self.batch) >= CHUNK or self.batch_bytes >= CHUNK_BYTES:  # memory: bounded by bytes too
+        if len(self.batch) >= self.chunk or self.batch_bytes >= CHUNK_BYTES:  # memory: bounded by bytes too
             self._flush_events(final=False)
 
     def _flush_events(self, *, final: bool) -> None:
