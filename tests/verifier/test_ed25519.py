@@ -13,7 +13,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.verifier.vectors import ROOT, VECTORS
-from verifier.format import KeyCard, SigningKey, UsageError, is_valid_public_key, verify_ed25519
+from verifier.format import (
+    KeyCard,
+    SigningKey,
+    UsageError,
+    invalid_ed25519_signatures,
+    is_valid_public_key,
+    verify_ed25519,
+)
 
 CASES: list[dict[str, str]] = json.loads((VECTORS / "ed25519-speccheck" / "cases.json").read_text())
 EXPECTED: dict[str, Any] = json.loads((VECTORS / "ed25519-speccheck" / "expected.json").read_text())
@@ -35,6 +42,23 @@ def test_every_speccheck_case_gets_the_spec_verdict(index: int) -> None:
     if not is_valid_public_key(public_key):  # where the key is the fault, a key card refuses it too
         with pytest.raises(UsageError):
             KeyCard(public_key, "k", "auditor")
+
+
+def test_the_batch_check_of_a_chunk_gives_the_same_verdicts() -> None:
+    """The event path checks a chunk's signatures in one call: every case rejected, at its own
+    position, among good signatures (and a message too short to hold a signature)."""
+    good = SigningKey(bytes(range(32)))
+    signed: list[tuple[bytes, bytes]] = []
+    expected_invalid = []
+    for case in CASES:
+        message = b"good %d" % len(signed)
+        signed.append((good.public_key, good.sign(message) + message))
+        expected_invalid.append(len(signed))
+        signed.append((bytes.fromhex(case["pub_key"]), bytes.fromhex(case["signature"] + case["message"])))
+    signed.append((good.public_key, b"short"))
+    expected_invalid.append(len(signed) - 1)
+    assert invalid_ed25519_signatures(signed) == expected_invalid
+    assert invalid_ed25519_signatures([]) == []
 
 
 def test_case_3_is_caught_by_the_key_check_alone() -> None:

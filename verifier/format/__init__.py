@@ -67,6 +67,7 @@ from verifier.format._codes import (
 )
 from verifier.format._cose import protected_header, sign1
 from verifier.format._ed25519 import Ed25519Signer, SigningKey, is_valid_public_key
+from verifier.format._ed25519 import invalid_signatures as invalid_ed25519_signatures
 from verifier.format._ed25519 import verify as verify_ed25519
 from verifier.format._event import (
     MAX_ENVELOPE_SIZE,
@@ -304,6 +305,7 @@ __all__ = [
     "header_item",
     "inclusion_proof",
     "input_assets",
+    "invalid_ed25519_signatures",
     "is_key_name",
     "is_key_role",
     "is_valid_public_key",

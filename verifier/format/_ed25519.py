@@ -3,7 +3,8 @@
 A signature verifies when libsodium's verification accepts it — canonical encodings of A and R,
 S < L, neither A nor R of small order, the cofactorless equation [S]B = R + [k]A — **and** the
 public key A lies in the prime-order subgroup (``crypto_core_ed25519_is_valid_point``), checked
-once per key. Every signature check of the format goes through :func:`verify`; every signature
+once per key. Every signature check of the format goes through :func:`invalid_signatures` (one
+loop for a chunk of events; :func:`verify` for one signature); every signature
 the writer makes comes from :func:`sign`. Signatures are deterministic (RFC 8032), so signing
 here gives the same bytes as any other RFC 8032 implementation.
 """
