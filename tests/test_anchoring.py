@@ -267,6 +267,35 @@ def test_anchor_export_and_verify_offline(tmp_path: Path) -> None:
     assert _codes(short) == ["witness.quorum_unmet"] and short.valid and short.exit_code == 1
 
 
+def test_the_hashes_and_times_kept_per_event_read_the_same_from_the_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verifier keeps 40 bytes per event for the log's checks (V11, V12) and moves the oldest
+    to an unlinked temporary file (memory stays flat); read back, across the file and memory,
+    they give the same report."""
+    with _tsa(tmp_path / "tsa") as tsa, Ledger.init(tmp_path / "l") as book:
+        work = book.create_work(ALICE, "Night Market").work
+        for batch in range(3):  # several chunks of events, so the file and memory each hold some
+            drafts = [EventDraft("note", {}, {"text": f"{batch}.{i}"}) for i in range(300)]
+            if batch == 2:  # an event graded by its anchor, late in the chain (its hash read back by index)
+                first = next(iter(book.chain(work))).event.hash
+                drafts.append(EventDraft("attestation", {"about": first, "statement": "made here"}))
+            book.append_batch(work, ALICE, drafts)
+            note, _ = book.checkpoint(LOG)
+            response, nonce = request_timestamp(tsa.url, note)
+            book.add_anchor(note, nonce, response)
+        _notes(book, work, ALICE, 2, prefix="after ")
+        export_bundle(book, work, LEGAL, tmp_path / "w.bundle")
+        root = _der(tsa.root_path)
+    policy = Policy(tsa_roots=[root])
+    in_memory = verify_bundle(tmp_path / "w.bundle", policy)
+    assert in_memory.exit_code == 0 and in_memory.log is not None and in_memory.log.covered == 902
+    assert in_memory.log.existed_by and len(in_memory.log.timestamps) == 3
+    assert in_memory.human_involvement is not None and in_memory.human_involvement.grades[901] == "A"
+    for spill_bytes in (8, 40, 5_000):  # after every chunk, or once some records are held
+        monkeypatch.setattr("verifier._run.SPILL_BYTES", spill_bytes)
+        assert verify_bundle(tmp_path / "w.bundle", policy).to_json() == in_memory.to_json()
+
+
 def test_a_tsa_certificate_without_the_critical_eku_is_not_trusted(tmp_path: Path) -> None:
     with _tsa(tmp_path / "tsa", tsa_eku="non-critical") as tsa:
         bundle, _, _ = _anchored_ledger(tmp_path, tsa)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import tempfile
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast, overload
@@ -100,24 +101,116 @@ def _verify_handle(handle: BinaryIO, policy: Policy, progress: Callable[[int, in
     if progress is not None:
         run.progress = lambda: progress(size - reader.remaining, size)
     try:
-        run.execute(reader)
-    except MalformedBundle as e:
-        run.fatal = Finding(e.code, e.event, e.message)
-    if progress is not None:
-        progress(size, size)
-    return run.report()
+        try:
+            run.execute(reader)
+        except MalformedBundle as e:
+            run.fatal = Finding(e.code, e.event, e.message)
+        if progress is not None:
+            progress(size, size)
+        return run.report()
+    finally:
+        run.hashes.close()
+        run.times.close()
 
 
-class _Digests(Sequence[bytes]):
-    """The events' 32-byte hashes, packed: 32 bytes an event, not a bytes object each (peak
-    memory stays flat with the number of events)."""
+SPILL_BYTES = 256 << 10  # what is kept of each event beyond this goes to an unlinked temporary file
+
+
+class _Spilled:
+    """Fixed-size records, one per event, appended in order and read back by index. Beyond
+    :data:`SPILL_BYTES` the oldest go to an unlinked temporary file (the OS's page cache holds
+    them, not this process), so peak memory stays flat with the number of events. Where no
+    temporary file can be made or written, they stay in memory. ``close`` releases the file."""
+
+    RECORD = 1  # bytes a record
 
     def __init__(self) -> None:
+        self._file: BinaryIO | None = None
+        self._spilled = 0  # records in the file, the oldest
+        self._in_memory_only = False
+
+    # what a subclass keeps in memory: the newest records, packed
+    def _tail_count(self) -> int:
+        raise NotImplementedError
+
+    def _tail_bytes(self, start: int, stop: int) -> bytes:
+        raise NotImplementedError
+
+    def _clear_tail(self) -> None:
+        raise NotImplementedError
+
+    def spill_if_full(self) -> None:
+        """Move the records held in memory to the file if they are over :data:`SPILL_BYTES`."""
+        count = self._tail_count()
+        if count * self.RECORD < SPILL_BYTES or self._in_memory_only:
+            return
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (held open until close)
+            self._file.seek(self._spilled * self.RECORD)
+            self._file.write(self._tail_bytes(0, count))
+        except OSError:  # no temporary folder, or a full disk: memory it is
+            self._in_memory_only = True
+            return
+        self._spilled += count
+        self._clear_tail()
+
+    def __len__(self) -> int:
+        return self._spilled + self._tail_count()
+
+    def _read(self, start: int, stop: int) -> bytes:
+        """Records ``start`` to ``stop`` (0 <= start <= stop <= len), packed.
+
+        Raises: OSError if the temporary file cannot be read back whole.
+        """
+        parts = []
+        if start < self._spilled:
+            assert self._file is not None
+            end = min(stop, self._spilled)
+            self._file.seek(start * self.RECORD)
+            data = self._file.read((end - start) * self.RECORD)
+            if len(data) != (end - start) * self.RECORD:
+                raise OSError("the verifier's temporary file was cut short")
+            parts.append(data)
+        if stop > self._spilled:
+            parts.append(self._tail_bytes(max(start, self._spilled) - self._spilled, stop - self._spilled))
+        return b"".join(parts)
+
+    def _range(self, index: slice) -> tuple[int, int] | None:
+        """A slice with step 1 as (start, stop); None for any other step."""
+        start, stop, step = index.indices(len(self))
+        return (start, max(start, stop)) if step == 1 else None
+
+    def _position(self, index: int) -> int:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("event index out of range")
+        return index
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class _Digests(_Spilled, Sequence[bytes]):
+    """The events' 32-byte hashes, packed: 32 bytes an event, not a bytes object each."""
+
+    RECORD = DIGEST_SIZE
+
+    def __init__(self) -> None:
+        super().__init__()
         self._packed = bytearray()
         self.append = self._packed.extend  # a 32-byte hash at a time
 
-    def __len__(self) -> int:
+    def _tail_count(self) -> int:
         return len(self._packed) // DIGEST_SIZE
+
+    def _tail_bytes(self, start: int, stop: int) -> bytes:
+        return bytes(self._packed[start * DIGEST_SIZE:stop * DIGEST_SIZE])
+
+    def _clear_tail(self) -> None:
+        del self._packed[:]
 
     @overload
     def __getitem__(self, index: int) -> bytes: ...
@@ -126,23 +219,40 @@ class _Digests(Sequence[bytes]):
 
     def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("event index out of range")
-        return bytes(self._packed[index * DIGEST_SIZE:(index + 1) * DIGEST_SIZE])
+            bounds = self._range(index)
+            if bounds is None:
+                return [self[i] for i in range(*index.indices(len(self)))]
+            return self._split(self._read(*bounds))
+        index = self._position(index)
+        return self._read(index, index + 1)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self), 4096):  # a block at a time from the file
+            yield from self._split(self._read(start, min(start + 4096, len(self))))
+
+    @staticmethod
+    def _split(packed: bytes) -> list[bytes]:
+        return [packed[i:i + DIGEST_SIZE] for i in range(0, len(packed), DIGEST_SIZE)]
 
 
-class _Times(Sequence[int | None]):
+class _Times(_Spilled, Sequence[int | None]):
     """The events' recorded times, packed as 64-bit integers (-1: the event failed its own checks)."""
 
+    RECORD = 8
+
     def __init__(self) -> None:
+        super().__init__()
         self._packed = array("q")
         self.append = self._packed.append  # a time, or -1 for an event that failed its own checks
 
-    def __len__(self) -> int:
+    def _tail_count(self) -> int:
         return len(self._packed)
+
+    def _tail_bytes(self, start: int, stop: int) -> bytes:
+        return self._packed[start:stop].tobytes()
+
+    def _clear_tail(self) -> None:
+        del self._packed[:]
 
     @overload
     def __getitem__(self, index: int) -> int | None: ...
@@ -151,9 +261,19 @@ class _Times(Sequence[int | None]):
 
     def __getitem__(self, index: int | slice) -> int | list[int | None] | None:
         if isinstance(index, slice):
-            return [None if t < 0 else t for t in self._packed[index]]
-        time = self._packed[index]
+            bounds = self._range(index)
+            if bounds is None:
+                return [self[i] for i in range(*index.indices(len(self)))]
+            return [None if t < 0 else t for t in self._unpack(self._read(*bounds))]
+        index = self._position(index)
+        time = self._unpack(self._read(index, index + 1))[0]
         return None if time < 0 else time
+
+    @staticmethod
+    def _unpack(packed: bytes) -> array[int]:
+        times = array("q")
+        times.frombytes(packed)
+        return times
 
 
 class _Done:
@@ -430,6 +550,8 @@ class _Run:
                     self.error(defect.code, defect.message, defect.event)
             keep(result)
         self.events_seen = first + len(results)
+        self.hashes.spill_if_full()
+        self.times.spill_if_full()
         self._summarise(verified)
 
     def _summarise(self, verified: list[EventSummary]) -> None:
