@@ -181,6 +181,25 @@ def test_signed_misencoded_payloads_get_one_outcome(event_records: list[bytes], 
     event(f"lean {lean}, {outcome[0].code if isinstance(outcome[0], Finding) else 'valid'}")
 
 
+def _commitments_twice(canonical: bytes) -> bytes:
+    """The payload with its one commitment written twice (a map with a duplicate key)."""
+    head = b"\x6bcommitments\xa1"
+    at = canonical.index(head) + len(head)
+    entry = canonical[at:at + 5 + 34]  # "text" and its 32-byte digest
+    assert entry.startswith(b"\x64text\x58\x20")
+    return canonical[:at - 1] + b"\xa2" + entry + entry + canonical[at + len(entry):]
+
+
+def _swap_last_keys(canonical: bytes, value: dict[str, Any]) -> bytes:
+    """The payload with an occurred time, its keys out of deterministic order (occurred after
+    commitments)."""
+    with_occurred = dict(value, occurred=value["time"])
+    reordered = {k: with_occurred[k] for k in [*value, "occurred"]}
+    swapped = cbor2.dumps(reordered)
+    assert swapped != cbor2.dumps(dict(value, occurred=value["time"]), canonical=True) and swapped != canonical
+    return swapped
+
+
 def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[bytes]) -> None:
     """Named cases: one non-deterministic spot in an otherwise valid, correctly signed note."""
     note = event_records[-1]
@@ -197,6 +216,9 @@ def test_each_deviation_alone_is_declined_by_the_lean_path(event_records: list[b
         "indefinite body": canonical.replace(b"\x64body\xa0", b"\x64body\xbf\xff"),
         "signer's length written wide": canonical.replace(b"\x66signer\x58\x20", b"\x66signer\x59\x00\x20"),
         "trailing byte": canonical + b"\x00",
+        "a private field committed twice": _commitments_twice(canonical),
+        "version 2": canonical.replace(b"\x61v\x01", b"\x61v\x02"),
+        "occurred in the place of signer": _swap_last_keys(canonical, value),
     }
     for name, payload in cases.items():
         assert payload != canonical, name

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import cbor2
 
@@ -264,45 +264,53 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | No
     if payload_end + 66 != end or content[payload_end:payload_end + 2] != b"\x58\x40":
         return None
     protected = content[protected_start:protected_end]
-    payload_bytes = content[payload_start:payload_end]
     # V3.3: the protected header (parse_protected remembers the valid ones).
     header = cose.parse_protected(protected, cose.EVENT_CODES)
     if header.content_type != CTYPE_EVENT:
         return None
-    # V3.4 and V4: the payload, strictly decoded; canonical; its fields, rules and body schema.
-    value = cbor2.loads(payload_bytes, max_depth=cbor.MAX_DEPTH, allow_indefinite=False,
-                        allow_duplicate_keys=False, str_errors="strict")
-    patterns = _PAYLOAD_PATTERNS.get(tuple(value)) if type(value) is dict else None
+    # V3.4 and V4: the payload, read through patterns that admit only its deterministic encoding
+    # (spec/format.md §2): for each key order, the map head for that many keys, each key's bytes, and
+    # shortest-form values of each field's CDDL type — v, seq, time, occurred unsigned 64-bit
+    # integers; work, prev, signer 32-byte strings; a type name of the table; commitments a map of
+    # the table's private fields to 32-byte digests. The body, the one free-form field, is decoded
+    # strictly by cbor2 and must be cbor2's plain encoding of what it decoded (deterministic for
+    # ordered, float-free maps). CBOR items are self-delimiting, so the patterns' split of the bytes
+    # is a decoder's, and together they say bytes = encode(value); what is left of payload_fields
+    # and check_payload_rules is the values' own rules (tests/verifier/test_records.py holds the two
+    # paths equal).
+    patterns = _PAYLOAD_PATTERNS.get(content[payload_start])  # by the map's size: one key order each
     if patterns is None:
         return None
-    body = value["body"]
-    # Canonical form (spec/format.md §2, V3.4): the payload's bytes, item by item, are the shortest-form
-    # encodings the patterns admit, and the body's are cbor2's plain encoding of the decoded body
-    # (deterministic for ordered, float-free maps). CBOR items are self-delimiting, so the
-    # patterns' split of the bytes is the decoder's, and together they say bytes = encode(value).
     before_body, after_body = patterns
-    match = before_body.match(payload_bytes)
+    match = before_body.match(content, payload_start, payload_end)
     if match is None:
         return None
-    if body:
-        if not cbor.ordered_and_float_free(body):
+    body_at = match.end()
+    if content[body_at] == 0xA0:
+        body: dict[str, Any] = {}
+        after_at = body_at + 1
+    else:
+        body = cbor2.loads(content[body_at:payload_end], max_depth=cbor.MAX_DEPTH, allow_indefinite=False,
+                           allow_duplicate_keys=False, str_errors="strict")
+        if type(body) is not dict or not body or not cbor.ordered_and_float_free(body):
             return None
         body_bytes = cbor2.dumps(body)
-    else:
-        body_bytes = b"\xa0"
-    if (not payload_bytes.startswith(body_bytes, match.end())
-            or after_body.fullmatch(payload_bytes, match.end() + len(body_bytes)) is None):
+        if not content.startswith(body_bytes, body_at):
+            return None
+        after_at = body_at + len(body_bytes)
+    fields = after_body.fullmatch(content, after_at, payload_end)
+    if fields is None:
         return None
-    # V4: the patterns have fixed each field's type — v, seq, time, occurred unsigned 64-bit
-    # integers; work, prev, signer 32-byte strings; a type name of the table; commitments a map of
-    # the table's private fields to 32-byte digests — so what is left of payload_fields and
-    # check_payload_rules is the values' own rules (tests/verifier/test_records.py holds the two
-    # paths equal).
-    work, prev, signer = value.get("work"), value.get("prev"), value["signer"]
-    type_name, seq, time, occurred = value["type"], value["seq"], value["time"], value.get("occurred")
-    commitments = value["commitments"]
-    if value["v"] != FORMAT_VERSION or time > MAX_TIME or (occurred is not None and (occurred > MAX_TIME
-                                                                                       or occurred > time)):
+    seq = _uint(match[1])
+    prev, time, type_name, work, signer, occurred, committed = fields.groups()
+    time = _uint(time)
+    type_name = _TYPE_NAMES[type_name]
+    if occurred is not None:
+        occurred = _uint(occurred)
+    commitments = {_FIELD_NAMES[name]: digest for name, digest in _COMMITTED.findall(committed, 1)}
+    if len(commitments) != committed[0] - 0xA0:  # each field once
+        return None
+    if time > MAX_TIME or (occurred is not None and (occurred > MAX_TIME or occurred > time)):
         return None
     if (type_name == GENESIS_TYPE) != (seq == 0) or (type_name == GENESIS_TYPE) != (work is None):
         return None
@@ -321,32 +329,52 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | No
     # shortest form): one string, as libsodium takes them.
     signed_message = b"".join((content[payload_end + 2:end], _SIG1_START, content[protected_start - 2:protected_end],
                                _EMPTY_AAD, content[protected_end + 1:payload_end]))
-    summary = EventSummary(digest, seq, type_name, work, prev, time, occurred, signer, body,
-                           tuple(commitments), disclosed)
+    summary = EventSummary(digest, seq, type_name, cast("WorkId | None", work), cast("EventHash | None", prev), time,
+                           occurred, signer, body, tuple(commitments), disclosed)
     return summary, (signer, signed_message)
 
 
+def _uint(encoded: bytes) -> int:
+    """An unsigned integer from its shortest-form encoding (the patterns admit no other)."""
+    return encoded[0] if len(encoded) == 1 else int.from_bytes(encoded[1:], "big")
+
+
+def _text(name: str) -> bytes:
+    return cbor2.dumps(name)
+
+
+_TYPE_NAMES = {_text(name): name for name in EVENT_TYPES}
+_FIELD_NAMES = {_text(name): name for name in PRIVATE_FIELDS}
+_DIGEST = rb"\x58\x20(.{32})"
+#: One commitment of a private field of the table to a 32-byte digest: (name's bytes, digest).
+_COMMITTED = re.compile(b"(" + b"|".join(re.escape(_text(name)) for name in sorted(PRIVATE_FIELDS)) + b")"
+                        + _DIGEST, re.DOTALL)
+
+
 def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """For one key order of the payload map: a pattern for its bytes up to the body and one for
-    its bytes after the body. They admit only deterministic encodings (shortest-form heads, no
-    tags, no floats): the map head for that many keys, each key's encoding, unsigned integers,
-    32-byte digests, the type names of the table, and commitments of the table's private fields."""
+    """For one key order of the payload map: a pattern for its bytes up to the body, whose group
+    is seq, and one for its bytes after the body, whose groups are prev, time, type, work, signer,
+    occurred and commitments (None where the order has no such key). They admit only deterministic
+    encodings (shortest-form heads, no tags, no floats) of each field's type; v is 1."""
     def text(name: str) -> bytes:
-        return re.escape(cbor2.dumps(name))
+        return re.escape(_text(name))
 
     uint = rb"(?:[\x00-\x17]|\x18[\x18-\xff]|\x19[\x01-\xff].|\x1a(?!\x00\x00)....|\x1b(?!\x00{4}).{8})"
-    digest = rb"\x58\x20.{32}"
     type_name = b"(?:" + b"|".join(text(name) for name in sorted(EVENT_TYPES)) + b")"
-    committed = b"(?:" + b"|".join(text(name) for name in sorted(PRIVATE_FIELDS)) + b")" + digest
+    committed = b"(?:" + b"|".join(text(name) for name in sorted(PRIVATE_FIELDS)) + b")" + rb"\x58\x20.{32}"
     most = max(len(spec.private_fields) for spec in EVENT_TYPES.values())
     commitments = b"(?:" + b"|".join(bytes([0xA0 + n]) + committed * n for n in range(most + 1)) + b")"
-    values = {"v": uint, "seq": uint, "prev": digest, "time": uint, "type": type_name, "work": digest,
-              "signer": digest, "occurred": uint, "commitments": commitments}
+    values = {"v": re.escape(cbor2.dumps(FORMAT_VERSION)), "seq": b"(" + uint + b")",
+              "prev": _DIGEST, "time": b"(" + uint + b")", "type": b"(" + type_name + b")", "work": _DIGEST,
+              "signer": _DIGEST, "occurred": b"(" + uint + b")", "commitments": b"(" + commitments + b")"}
     body_at = keys.index("body")
     before = bytes([0xA0 + len(keys)]) + b"".join(text(key) + values[key] for key in keys[:body_at]) + text("body")
-    after = b"".join(text(key) + values[key] for key in keys[body_at + 1:])
+    # A key the order lacks is a group that never takes part: its value is None.
+    after = b"".join(text(key) + values[key] if key in keys else b"(?:(?!)())?"
+                     for key in ("prev", "time", "type", "work", "signer", "occurred", "commitments"))
     return re.compile(before, re.DOTALL), re.compile(after, re.DOTALL)
 
 
-#: The patterns for each key order a payload may have.
-_PAYLOAD_PATTERNS = {keys: _payload_patterns(keys) for keys in PAYLOAD_KEY_ORDERS}
+#: The patterns for each key order a payload may have, by the map's head: each size has one order.
+_PAYLOAD_PATTERNS = {0xA0 + len(keys): _payload_patterns(keys) for keys in PAYLOAD_KEY_ORDERS}
+assert len(_PAYLOAD_PATTERNS) == len(PAYLOAD_KEY_ORDERS)
