@@ -14,7 +14,7 @@ tests/test_records.py compares the two on valid and mutated records.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -99,9 +99,10 @@ def check_chunk(contents: list[bytes]) -> list[EventSummary | Finding]:
     results: list[EventSummary | Finding] = []
     positions: list[int] = []  # where each record of the lean path is in results
     signed: list[tuple[bytes, bytes]] = []  # and its key and signed message
+    empty_bodies: set[tuple[str, ...]] = set()
     for content in contents:
         try:
-            lean = _lean_parse(content)
+            lean = _lean_parse(content, empty_bodies)
         except _LEAN_DECLINES:
             lean = None
         if lean is None:
@@ -214,7 +215,7 @@ def check_record_lean(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes
     layout of a valid event record, all checks but the signature passed; None to let the
     reference path judge."""
     try:
-        lean = _lean_parse(content)
+        lean = _lean_parse(content, set())
     except _LEAN_DECLINES:
         return None
     if lean is None:
@@ -223,7 +224,9 @@ def check_record_lean(content: bytes) -> tuple[EventSummary, bytes, bytes, bytes
     return summary, public_key, signed_message[:64], signed_message[64:]
 
 
-def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | None:
+def _lean_parse(content: bytes, empty_bodies: set[tuple[str, ...]]) -> tuple[EventSummary, tuple[bytes, bytes]] | None:
+    """``empty_bodies``: the (type, committed fields...) of empty bodies already admitted in this
+    chunk; the parse adds to it."""
     # V1.5: 83 65 "event" <bstr envelope> <disclosures>; the envelope's head in shortest form.
     if len(content) > _MAX_EVENT_RECORD or content[:7] != EVENT_RECORD_PREFIX:
         return None
@@ -301,12 +304,13 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | No
     fields = after_body.fullmatch(content, after_at, payload_end)
     if fields is None:
         return None
-    seq = _uint(match[1])
+    seq = match[1]
+    seq = seq[0] if len(seq) == 1 else int.from_bytes(seq[1:], "big")  # shortest form: the patterns admit no other
     prev, time, type_name, work, signer, occurred, committed = fields.groups()
-    time = _uint(time)
+    time = int.from_bytes(time[1:], "big") if len(time) > 1 else time[0]
     type_name = _TYPE_NAMES[type_name]
     if occurred is not None:
-        occurred = _uint(occurred)
+        occurred = int.from_bytes(occurred[1:], "big") if len(occurred) > 1 else occurred[0]
     commitments = {_FIELD_NAMES[name]: digest for name, digest in _COMMITTED.findall(committed, 1)}
     if len(commitments) != committed[0] - 0xA0:  # each field once
         return None
@@ -316,7 +320,10 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | No
         return None
     if type_name == "licence":  # V5.2 needs the whole payload: the reference path checks it
         return None
-    EVENT_TYPES[type_name].check_body(body, frozenset(commitments))
+    if body or (type_name, *commitments) not in empty_bodies:
+        EVENT_TYPES[type_name].check_body(body, frozenset(commitments))
+        if not body:  # an empty body's check (V4.4) depends on the type and the committed fields alone
+            empty_bodies.add((type_name, *commitments))
     if len(commitments) > 1 and not cbor.ordered_and_float_free(commitments):
         return None
     if header.kid != key_id(signer) or header.subject_bytes != work:  # V3.5
@@ -329,14 +336,13 @@ def _lean_parse(content: bytes) -> tuple[EventSummary, tuple[bytes, bytes]] | No
     # shortest form): one string, as libsodium takes them.
     signed_message = b"".join((content[payload_end + 2:end], _SIG1_START, content[protected_start - 2:protected_end],
                                _EMPTY_AAD, content[protected_end + 1:payload_end]))
-    summary = EventSummary(digest, seq, type_name, cast("WorkId | None", work), cast("EventHash | None", prev), time,
-                           occurred, signer, body, tuple(commitments), disclosed)
+    summary = _summary(EventSummary, (digest, seq, type_name, work, prev, time, occurred, signer, body,
+                                      tuple(commitments), disclosed))
     return summary, (signer, signed_message)
 
 
-def _uint(encoded: bytes) -> int:
-    """An unsigned integer from its shortest-form encoding (the patterns admit no other)."""
-    return encoded[0] if len(encoded) == 1 else int.from_bytes(encoded[1:], "big")
+#: EventSummary from a tuple of its fields, in C (EventSummary._make without its Python frame).
+_summary = cast("Callable[[type[EventSummary], tuple[Any, ...]], EventSummary]", tuple.__new__)
 
 
 def _text(name: str) -> bytes:
