@@ -52,3 +52,24 @@ def test_short_envelopes_are_coded_errors(length: int) -> None:
     for prefix in (valid[:length], b"\xd2\x84\x58"[:length], b"\xd2\x84\x58\x30"[:length]):
         with pytest.raises(CodedError):
             verify_event(prefix)
+
+
+def test_payloads_encode_to_their_received_bytes_field_by_field() -> None:
+    """EventPayload.encode writes the fields itself: every payload of the chain vectors and of the
+    story bundle (every type, floats, an occurred time) re-encodes to the bytes received, which
+    are the canonical encoding of its map."""
+    import io
+
+    from tests.verifier.vectors import bundle_bytes
+    from verifier.format import EVENT_RECORD_PREFIX, ItemReader, parse_event
+
+    data = bundle_bytes("valid-story")
+    envelopes = [bytes.fromhex(case["envelope"]) for case in DATA["chain"]]
+    envelopes += [decode_cbor(item.content, what="record")[1] for item in ItemReader(io.BytesIO(data), len(data))
+                  if item.content.startswith(EVENT_RECORD_PREFIX)]
+    types = set()
+    for envelope in envelopes:
+        signed = parse_event(envelope)
+        assert signed.payload.encode() == signed.payload_bytes == encode_cbor(signed.payload.to_cbor())
+        types.add(signed.payload.type)
+    assert len(types) >= 8 and any(parse_event(e).payload.occurred is not None for e in envelopes)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import cbor2
+
 from verifier.format import _cbor as cbor
 from verifier.format import _cose as cose
 from verifier.format._codes import Code, SchemaError, UntrustedDataError, UsageError, VerificationFailure
@@ -28,7 +30,14 @@ from verifier.format._ids import (
     key_id,
 )
 from verifier.format._text import MAX_TEXT
-from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, RESERVED_TYPES
+from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, PRIVATE_FIELDS, RESERVED_TYPES
+
+_dumps = cbor2.dumps  # shortest-form integers and text: what the deterministic encoding writes for them
+# Fixed pieces of a payload's encoding (EventPayload.encode).
+_MAP_HEADS = tuple(bytes((0xA0 + n,)) for n in range(24))
+_VERSION_ENTRY = b"\x61v" + _dumps(FORMAT_VERSION) + b"\x63seq"  # then seq's value
+_TYPE_ENTRIES = {name: b"\x64type" + _dumps(name) for name in EVENT_TYPES}
+_FIELD_KEYS = {name: _dumps(name) + b"\x58\x20" for name in PRIVATE_FIELDS}  # then its 32-byte digest
 
 #: Largest envelope accepted (limit L2, spec/format.md §7).
 MAX_ENVELOPE_SIZE = 1 << 20
@@ -116,15 +125,36 @@ class EventPayload:
         return value
 
     def encode(self) -> bytes:
-        """The payload's deterministic bytes. Construction validated the schema, which implies
-        the CBOR data model, so no second walk is needed; and the schema admits floats only in
-        ``params``, so a body without it takes the faster float-free encoder."""
-        value = self.to_cbor()  # top-level keys already in deterministic order
-        if "params" in self.body:
-            return cbor.encode_validated(value)
-        value["body"] = cbor.ordered(value["body"])
-        value["commitments"] = cbor.ordered(value["commitments"])
-        return cbor.encode_ordered_float_free(value)  # one call into cbor2's C encoder
+        """The payload's deterministic bytes (spec/format.md §2): the map of :meth:`to_cbor`,
+        written field by field. Construction validated the schema, which fixes each field's type
+        (unsigned integers, 32-byte strings, text, the commitments' names and digests), so their
+        encodings are written directly; the body alone goes through cbor2 — the canonical encoder
+        for one with ``params`` (the only place the schema admits floats), else the faster
+        float-free one over its keys in deterministic order. Equal to cbor2's canonical encoding
+        of :meth:`to_cbor` (the golden vectors hold it to that)."""
+        body = self.body
+        if not body:
+            body_bytes = b"\xa0"
+        elif "params" in body:
+            body_bytes = cbor.encode_validated(dict(body))
+        else:
+            body_bytes = cbor.encode_ordered_float_free(cbor.ordered(dict(body)))
+        names = sorted(sorted(self.commitments), key=len) if len(self.commitments) > 1 else list(self.commitments)
+        keys = 7 + (self.prev is not None) + (self.work is not None) + (self.occurred is not None)
+        # (the version is FORMAT_VERSION, construction checked; type and field names are the table's)
+        parts = [_MAP_HEADS[keys], _VERSION_ENTRY, _dumps(self.seq), b"\x64body", body_bytes]
+        if self.prev is not None:
+            parts += (b"\x64prev\x58\x20", self.prev)
+        parts += (b"\x64time", _dumps(self.time), _TYPE_ENTRIES[self.type])
+        if self.work is not None:
+            parts += (b"\x64work\x58\x20", self.work)
+        parts += (b"\x66signer\x58\x20", self.signer)
+        if self.occurred is not None:
+            parts += (b"\x68occurred", _dumps(self.occurred))
+        parts += (b"\x6bcommitments", _MAP_HEADS[len(names)])
+        for name in names:
+            parts += (_FIELD_KEYS[name], self.commitments[name])
+        return b"".join(parts)
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
