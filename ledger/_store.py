@@ -387,11 +387,12 @@ class Ledger:
                     raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
             recorded = max(now_us(), head.time)  # time taken inside the transaction
             disclosures: dict[str, bytes] = {}
+            commitments: dict[str, bytes] = {}
             for name, value in draft.private.items():  # a fresh salt unless the draft carries one
-                disclosures[name] = encode_disclosure(draft.salts.get(name) or fresh[salt_at:salt_at + SALT_SIZE],
-                                                      name, value)
+                encoded = encode_disclosure(draft.salts.get(name) or fresh[salt_at:salt_at + SALT_SIZE], name, value)
+                disclosures[name] = encoded
+                commitments[name] = commitment(encoded)
                 salt_at += SALT_SIZE
-            commitments = {name: commitment(encoded) for name, encoded in disclosures.items()}
             if draft.type == "licence":
                 _check_licence(body, commitments, head.seq + 1, _where(index, batch))
             try:
