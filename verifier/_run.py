@@ -149,7 +149,9 @@ class _Spilled:
                 self._file = tempfile.TemporaryFile()  # noqa: SIM115 (held open until close)
             self._file.seek(self._spilled * self.RECORD)
             self._file.write(self._tail_bytes(0, count))
-        except OSError:  # no temporary folder, or a full disk: memory it is
+            self._file.flush()  # a full disk shows here, not at a later read
+        except OSError:  # no temporary folder, or a full disk: memory it is (the file's partial
+            # write lies past the records it holds, which are all that is ever read)
             self._in_memory_only = True
             return
         self._spilled += count
@@ -756,4 +758,5 @@ class _Run:
         """Event hash -> the earliest trusted time it existed by (V12.3), for the grades."""
         if self.log_report is None:
             return {}
-        return {self.hashes[i]: run.time for run in self.log_report.existed_by for i in range(run.first, run.last + 1)}
+        return {digest: run.time for run in self.log_report.existed_by
+                for digest in self.hashes[run.first:run.last + 1]}  # one read a run

@@ -57,6 +57,9 @@ def test_the_batch_check_of_a_chunk_gives_the_same_verdicts() -> None:
         signed.append((bytes.fromhex(case["pub_key"]), bytes.fromhex(case["signature"] + case["message"])))
     signed.append((good.public_key, b"short"))
     expected_invalid.append(len(signed) - 1)
+    message = b"a good signature, the key not as bytes"
+    signed.append((bytearray(good.public_key), good.sign(message) + message))  # type: ignore[arg-type]
+    expected_invalid.append(len(signed) - 1)
     assert invalid_ed25519_signatures(signed) == expected_invalid
     assert invalid_ed25519_signatures([]) == []
 

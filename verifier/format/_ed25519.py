@@ -61,7 +61,7 @@ def invalid_signatures(signed: Iterable[tuple[bytes, bytes]]) -> list[int]:
     events has them all at once). Never raises for bad input."""
     invalid: list[int] = []
     for index, (public_key, signed_message) in enumerate(signed):
-        if not is_valid_public_key(public_key):
+        if type(public_key) is not bytes or not is_valid_public_key(public_key):
             invalid.append(index)
             continue
         try:
