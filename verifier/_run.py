@@ -17,7 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, cast, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast, overload
 
 from verifier._collect import ReportCollector
 from verifier._files import scan_by_hash
@@ -113,31 +113,36 @@ def _verify_handle(handle: BinaryIO, policy: Policy, progress: Callable[[int, in
         run.times.close()
 
 
+_T = TypeVar("_T")
 SPILL_BYTES = 256 << 10  # what is kept of each event beyond this goes to an unlinked temporary file
 
 
-class _Spilled:
+class _Spilled(Sequence[_T]):
     """Fixed-size records, one per event, appended in order and read back by index. Beyond
     :data:`SPILL_BYTES` the oldest go to an unlinked temporary file (the OS's page cache holds
     them, not this process), so peak memory stays flat with the number of events. Where no
-    temporary file can be made or written, they stay in memory. ``close`` releases the file."""
+    temporary file can be made or written, they stay in memory. ``close`` releases the file.
+    A subclass keeps the newest records packed in ``_packed`` (a bytearray or an array) and says
+    how to unpack them (:meth:`_unpack`)."""
 
     RECORD = 1  # bytes a record
+    _packed: bytearray | array[int]
 
     def __init__(self) -> None:
         self._file: BinaryIO | None = None
         self._spilled = 0  # records in the file, the oldest
         self._in_memory_only = False
 
-    # what a subclass keeps in memory: the newest records, packed
-    def _tail_count(self) -> int:
+    def _unpack(self, packed: bytes) -> list[_T]:
         raise NotImplementedError
+
+    def _tail_count(self) -> int:
+        with memoryview(self._packed) as view:
+            return view.nbytes // self.RECORD
 
     def _tail_bytes(self, start: int, stop: int) -> bytes:
-        raise NotImplementedError
-
-    def _clear_tail(self) -> None:
-        raise NotImplementedError
+        with memoryview(self._packed) as view, view.cast("B") as octets:
+            return octets[start * self.RECORD:stop * self.RECORD].tobytes()
 
     def spill_if_full(self) -> None:
         """Move the records held in memory to the file if they are over :data:`SPILL_BYTES`."""
@@ -155,13 +160,13 @@ class _Spilled:
             self._in_memory_only = True
             return
         self._spilled += count
-        self._clear_tail()
+        del self._packed[:]
 
     def __len__(self) -> int:
         return self._spilled + self._tail_count()
 
-    def _read(self, start: int, stop: int) -> bytes:
-        """Records ``start`` to ``stop`` (0 <= start <= stop <= len), packed.
+    def _read(self, start: int, stop: int) -> list[_T]:
+        """Records ``start`` to ``stop`` (0 <= start <= stop <= len), unpacked.
 
         Raises: OSError if the temporary file cannot be read back whole.
         """
@@ -176,26 +181,35 @@ class _Spilled:
             parts.append(data)
         if stop > self._spilled:
             parts.append(self._tail_bytes(max(start, self._spilled) - self._spilled, stop - self._spilled))
-        return b"".join(parts)
+        return self._unpack(b"".join(parts))
 
-    def _range(self, index: slice) -> tuple[int, int] | None:
-        """A slice with step 1 as (start, stop); None for any other step."""
-        start, stop, step = index.indices(len(self))
-        return (start, max(start, stop)) if step == 1 else None
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
 
-    def _position(self, index: int) -> int:
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._read(start, max(start, stop))
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError("event index out of range")
-        return index
+        return self._read(index, index + 1)[0]
+
+    def __iter__(self) -> Iterator[_T]:
+        for start in range(0, len(self), 4096):  # a block at a time from the file
+            yield from self._read(start, min(start + 4096, len(self)))
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
 
 
-class _Digests(_Spilled, Sequence[bytes]):
+class _Digests(_Spilled[bytes]):
     """The events' 32-byte hashes, packed: 32 bytes an event, not a bytes object each."""
 
     RECORD = DIGEST_SIZE
@@ -205,40 +219,13 @@ class _Digests(_Spilled, Sequence[bytes]):
         self._packed = bytearray()
         self.append = self._packed.extend  # a 32-byte hash at a time
 
-    def _tail_count(self) -> int:
-        return len(self._packed) // DIGEST_SIZE
-
-    def _tail_bytes(self, start: int, stop: int) -> bytes:
-        return bytes(self._packed[start * DIGEST_SIZE:stop * DIGEST_SIZE])
-
-    def _clear_tail(self) -> None:
-        del self._packed[:]
-
-    @overload
-    def __getitem__(self, index: int) -> bytes: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[bytes]: ...
-
-    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
-        if isinstance(index, slice):
-            bounds = self._range(index)
-            if bounds is None:
-                return [self[i] for i in range(*index.indices(len(self)))]
-            return self._split(self._read(*bounds))
-        index = self._position(index)
-        return self._read(index, index + 1)
-
-    def __iter__(self) -> Iterator[bytes]:
-        for start in range(0, len(self), 4096):  # a block at a time from the file
-            yield from self._split(self._read(start, min(start + 4096, len(self))))
-
-    @staticmethod
-    def _split(packed: bytes) -> list[bytes]:
+    def _unpack(self, packed: bytes) -> list[bytes]:
         return [packed[i:i + DIGEST_SIZE] for i in range(0, len(packed), DIGEST_SIZE)]
 
 
-class _Times(_Spilled, Sequence[int | None]):
-    """The events' recorded times, packed as 64-bit integers (-1: the event failed its own checks)."""
+class _Times(_Spilled[int | None]):
+    """The events' recorded times, packed as 64-bit integers (-1: the event failed its own checks;
+    read back as None)."""
 
     RECORD = 8
 
@@ -247,35 +234,10 @@ class _Times(_Spilled, Sequence[int | None]):
         self._packed = array("q")
         self.append = self._packed.append  # a time, or -1 for an event that failed its own checks
 
-    def _tail_count(self) -> int:
-        return len(self._packed)
-
-    def _tail_bytes(self, start: int, stop: int) -> bytes:
-        return self._packed[start:stop].tobytes()
-
-    def _clear_tail(self) -> None:
-        del self._packed[:]
-
-    @overload
-    def __getitem__(self, index: int) -> int | None: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[int | None]: ...
-
-    def __getitem__(self, index: int | slice) -> int | list[int | None] | None:
-        if isinstance(index, slice):
-            bounds = self._range(index)
-            if bounds is None:
-                return [self[i] for i in range(*index.indices(len(self)))]
-            return [None if t < 0 else t for t in self._unpack(self._read(*bounds))]
-        index = self._position(index)
-        time = self._unpack(self._read(index, index + 1))[0]
-        return None if time < 0 else time
-
-    @staticmethod
-    def _unpack(packed: bytes) -> array[int]:
+    def _unpack(self, packed: bytes) -> list[int | None]:
         times = array("q")
         times.frombytes(packed)
-        return times
+        return [None if time < 0 else time for time in times]
 
 
 class _Done:

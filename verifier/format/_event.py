@@ -36,8 +36,12 @@ _dumps = cbor2.dumps  # shortest-form integers and text: what the deterministic 
 # Fixed pieces of a payload's encoding (EventPayload.encode).
 _MAP_HEADS = tuple(bytes((0xA0 + n,)) for n in range(24))
 _VERSION_ENTRY = b"\x61v" + _dumps(FORMAT_VERSION) + b"\x63seq"  # then seq's value
-_TYPE_ENTRIES = {name: b"\x64type" + _dumps(name) for name in EVENT_TYPES}
-_FIELD_KEYS = {name: _dumps(name) + b"\x58\x20" for name in PRIVATE_FIELDS}  # then its 32-byte digest
+#: The encoding of each type name and each private field name of the table (the event path reads
+#: payloads by these bytes, EventPayload.encode writes them).
+ENCODED_TYPES = {name: _dumps(name) for name in EVENT_TYPES}
+ENCODED_FIELDS = {name: _dumps(name) for name in PRIVATE_FIELDS}
+_TYPE_ENTRIES = {name: b"\x64type" + encoded for name, encoded in ENCODED_TYPES.items()}
+_FIELD_KEYS = {name: encoded + b"\x58\x20" for name, encoded in ENCODED_FIELDS.items()}  # then its digest
 
 #: Largest envelope accepted (limit L2, spec/format.md §7).
 MAX_ENVELOPE_SIZE = 1 << 20

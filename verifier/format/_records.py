@@ -34,6 +34,8 @@ from verifier.format._codes import (
     VerificationFailure,
 )
 from verifier.format._event import (
+    ENCODED_FIELDS,
+    ENCODED_TYPES,
     MAX_ENVELOPE_SIZE,
     MAX_TIME,
     PAYLOAD_KEY_ORDERS,
@@ -51,7 +53,7 @@ from verifier.format._ids import (
     key_id,
 )
 from verifier.format._licence import check_licence_event
-from verifier.format._types import EVENT_TYPES, GENESIS_TYPE, PRIVATE_FIELDS
+from verifier.format._types import EVENT_TYPES, GENESIS_TYPE
 
 _MAX_EVENT_RECORD = bundle.MAX_RECORD_SIZE["event"]
 
@@ -304,13 +306,12 @@ def _lean_parse(content: bytes, empty_bodies: set[tuple[str, ...]]) -> tuple[Eve
     fields = after_body.fullmatch(content, after_at, payload_end)
     if fields is None:
         return None
-    seq = match[1]
-    seq = seq[0] if len(seq) == 1 else int.from_bytes(seq[1:], "big")  # shortest form: the patterns admit no other
+    seq = _uint(match[1])
     prev, time, type_name, work, signer, occurred, committed = fields.groups()
-    time = int.from_bytes(time[1:], "big") if len(time) > 1 else time[0]
+    time = _uint(time)
     type_name = _TYPE_NAMES[type_name]
     if occurred is not None:
-        occurred = int.from_bytes(occurred[1:], "big") if len(occurred) > 1 else occurred[0]
+        occurred = _uint(occurred)
     commitments = {_FIELD_NAMES[name]: digest for name, digest in _COMMITTED.findall(committed, 1)}
     if len(commitments) != committed[0] - 0xA0:  # each field once
         return None
@@ -345,16 +346,18 @@ def _lean_parse(content: bytes, empty_bodies: set[tuple[str, ...]]) -> tuple[Eve
 _summary = cast("Callable[[type[EventSummary], tuple[Any, ...]], EventSummary]", tuple.__new__)
 
 
-def _text(name: str) -> bytes:
-    return cbor2.dumps(name)
+def _uint(encoded: bytes) -> int:
+    """An unsigned integer from its shortest-form encoding (the patterns admit no other)."""
+    return encoded[0] if len(encoded) == 1 else int.from_bytes(encoded[1:], "big")
 
 
-_TYPE_NAMES = {_text(name): name for name in EVENT_TYPES}
-_FIELD_NAMES = {_text(name): name for name in PRIVATE_FIELDS}
+_TYPE_NAMES = {encoded: name for name, encoded in ENCODED_TYPES.items()}
+_FIELD_NAMES = {encoded: name for name, encoded in ENCODED_FIELDS.items()}
 _DIGEST = rb"\x58\x20(.{32})"
-#: One commitment of a private field of the table to a 32-byte digest: (name's bytes, digest).
-_COMMITTED = re.compile(b"(" + b"|".join(re.escape(_text(name)) for name in sorted(PRIVATE_FIELDS)) + b")"
-                        + _DIGEST, re.DOTALL)
+#: A private field name of the table, as encoded.
+_FIELD_NAME = b"|".join(re.escape(ENCODED_FIELDS[name]) for name in sorted(ENCODED_FIELDS))
+#: One commitment of a private field to a 32-byte digest: (name's bytes, digest).
+_COMMITTED = re.compile(b"(" + _FIELD_NAME + b")" + _DIGEST, re.DOTALL)
 
 
 def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
@@ -363,11 +366,11 @@ def _payload_patterns(keys: tuple[str, ...]) -> tuple[re.Pattern[bytes], re.Patt
     occurred and commitments (None where the order has no such key). They admit only deterministic
     encodings (shortest-form heads, no tags, no floats) of each field's type; v is 1."""
     def text(name: str) -> bytes:
-        return re.escape(_text(name))
+        return re.escape(cbor2.dumps(name))
 
     uint = rb"(?:[\x00-\x17]|\x18[\x18-\xff]|\x19[\x01-\xff].|\x1a(?!\x00\x00)....|\x1b(?!\x00{4}).{8})"
-    type_name = b"(?:" + b"|".join(text(name) for name in sorted(EVENT_TYPES)) + b")"
-    committed = b"(?:" + b"|".join(text(name) for name in sorted(PRIVATE_FIELDS)) + b")" + rb"\x58\x20.{32}"
+    type_name = b"(?:" + b"|".join(re.escape(ENCODED_TYPES[name]) for name in sorted(ENCODED_TYPES)) + b")"
+    committed = b"(?:" + _FIELD_NAME + rb")\x58\x20.{32}"
     most = max(len(spec.private_fields) for spec in EVENT_TYPES.values())
     commitments = b"(?:" + b"|".join(bytes([0xA0 + n]) + committed * n for n in range(most + 1)) + b")"
     values = {"v": re.escape(cbor2.dumps(FORMAT_VERSION)), "seq": b"(" + uint + b")",
