@@ -8,6 +8,7 @@ in deterministic CBOR. The protected header is the deterministic encoding of
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,7 @@ _SIG1_CONTEXT = cbor2.dumps("Signature1")
 #: The one message of every signature failure (pyca habit: one uniform authentication error).
 BAD_SIGNATURE = "signature does not verify"
 _EMPTY_AAD = b"\x40"
+_SIGNATURE_HEAD = b"\x58\x40"  # a 64-byte byte string's head
 
 
 def _bstr_head(length: int) -> bytes:
@@ -67,10 +69,22 @@ def _bstr_head(length: int) -> bytes:
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
     """``["Signature1", protected, h'', payload]`` (RFC 9052 §4.4), deterministically encoded."""
-    return b"".join(
-        (b"\x84", _SIG1_CONTEXT, _bstr_head(len(protected)), protected, _EMPTY_AAD,
-         _bstr_head(len(payload)), payload)
-    )
+    return _sig_structure_prefix(protected) + _bstr_head(len(payload)) + payload
+
+
+def _sig_structure_prefix(protected: bytes) -> bytes:
+    """The Sig_structure's bytes before its payload's head."""
+    return b"\x84" + _SIG1_CONTEXT + _bstr_head(len(protected)) + protected + _EMPTY_AAD
+
+
+def _envelope_prefix(protected: bytes) -> bytes:
+    """A tagged COSE_Sign1's bytes before its payload's head (an empty unprotected header)."""
+    return b"\xd2\x84" + _bstr_head(len(protected)) + protected + b"\xa0"
+
+
+@functools.lru_cache(maxsize=16)  # sign1's own: a writer signs under a few protected headers
+def _signing_prefixes(protected: bytes) -> tuple[bytes, bytes]:
+    return _sig_structure_prefix(protected), _envelope_prefix(protected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,18 +273,18 @@ def sign1(protected: bytes, payload: bytes, sign: Callable[[bytes], bytes]) -> b
 
     Raises: UsageError if ``sign`` does not return 64 bytes.
     """
-    signature = sign(sig_structure(protected, payload))
+    sig_prefix, envelope_prefix = _signing_prefixes(bytes(protected))  # (a bytes-like header too)
+    payload_head = _bstr_head(len(payload))
+    signature = sign(sig_prefix + payload_head + payload)  # sig_structure(protected, payload)
     if len(signature) != SIGNATURE_SIZE:
         raise UsageError("an Ed25519 signature is 64 bytes")
-    return encode_sign1(protected, payload, signature)
+    return b"".join((envelope_prefix, payload_head, payload, _SIGNATURE_HEAD, signature))  # encode_sign1
 
 
 def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
     """Deterministic encoding of a tagged COSE_Sign1 with an empty unprotected header."""
-    return b"".join(
-        (b"\xd2\x84", _bstr_head(len(protected)), protected, b"\xa0", _bstr_head(len(payload)),
-         payload, _bstr_head(len(signature)), signature)
-    )
+    return b"".join((_envelope_prefix(protected), _bstr_head(len(payload)), payload, _bstr_head(len(signature)),
+                     signature))
 
 
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, *, code: Code) -> None:
