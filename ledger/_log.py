@@ -13,7 +13,7 @@ Tables (all in the ledger's one LMDB environment):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import lmdb
@@ -84,16 +84,16 @@ class LogAppender:
 
     def append(self, event_hash: bytes) -> int:
         """Add the leaf of ``event_hash``; returns its index (which the caller keeps with the
-        event: the last 8 bytes of its ``by_hash`` entry)."""
+        event: the event index's ``leaves``)."""
         index = self.size
         put, tree, edge = self._txn.put, self._tree, self._edge
         node = leaf_hash(event_hash)
-        put(b"\x00" + u64(index), node, db=tree)
+        put(index.to_bytes(9, "big"), node, db=tree)  # the key level (1) ‖ index (8), at level 0
         level, position = 0, index
         while position & 1:  # a right child completes its parent (RFC 9162 §2.1.1)
             node = node_hash(edge[level], node)
             level, position = level + 1, position >> 1
-            put(bytes([level]) + u64(position), node, db=tree)
+            put((level << 64 | position).to_bytes(9, "big"), node, db=tree)
         for completed in range(level + 1):  # lower levels are consumed into the new node
             edge.pop(completed, None)
         edge[level] = node
@@ -107,9 +107,12 @@ class LogAppender:
 class LogView:
     """Reads of the log in one snapshot (export, proofs)."""
 
-    def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
+    def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any],
+                 locate: Callable[[bytes], bytes | None]) -> None:
+        """``locate``: an event's work id ‖ seq ‖ leaf index from its hash (the event index's)."""
         self._txn = txn
         self._tables = tables
+        self._locate = locate
         self.nodes = TxnNodes(txn, tables)
         self.available = "tree" in tables and txn.get(META_LOG_VERSION, db=tables["meta"]) is not None
 
@@ -137,8 +140,8 @@ class LogView:
         return sum(1 for _ in self._txn.cursor(db=self._tables["tree"]).iternext(values=False)) == expected_nodes
 
     def leaf_index(self, event_hash: bytes) -> int | None:
-        """The event's leaf index: the last 8 bytes of its ``by_hash`` entry (work ‖ seq ‖ leaf)."""
-        raw = self._txn.get(event_hash, db=self._tables["by_hash"]) if self.available else None
+        """The event's leaf index: the last 8 bytes of where the index locates it (work ‖ seq ‖ leaf)."""
+        raw = self._locate(event_hash) if self.available else None
         return int.from_bytes(raw[40:48], "big") if raw is not None and len(raw) == 48 else None
 
     def checkpoints(self) -> Iterator[tuple[int, bytes, bytes]]:

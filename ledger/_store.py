@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import lmdb
 
+from ledger._index import INDEX_TABLES, META_INDEXED, EventIndex, IndexInconsistent, TailCache, build_index
 from ledger._keystore import Signer
 from ledger._log import (
     LOG_TABLES,
@@ -79,12 +80,12 @@ from verifier.format import (
 
 MAP_SIZE = 1 << 36  # 64 GiB of address space; the file grows only as data is written
 _U64 = 8
-_POSITION = 32 + _U64  # a by_hash value: work id ‖ seq, then the event's leaf index in the log
+_POSITION = 32 + _U64  # where an event is: work id ‖ seq (the index adds its leaf index in the log)
 _META_FORMAT = b"format_version"
 _META_LEDGER_ID = b"ledger_id"
 _META_LINEAGE = b"lineage_version"
 _TABLES = (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys", b"lineage",
-           *LOG_TABLES)
+           *LOG_TABLES, *INDEX_TABLES)
 _AI, _NOT_AI = b"\x01", b"\x00"
 
 Progress = Callable[[int, int], None]
@@ -207,6 +208,7 @@ class Ledger:
         self.readonly = readonly
         self._db: dict[str, Any] = {}
         self._lock_fd: int | None = None  # held from a forget's compaction until close
+        self._tail_cache = TailCache()  # the event index's tail, read once across transactions
         self._open_tables()
 
     def _open_tables(self) -> None:
@@ -232,6 +234,7 @@ class Ledger:
             txn.put(_META_LINEAGE, b"1", db=ledger._db["meta"])
             txn.put(META_LOG_VERSION, b"1", db=ledger._db["meta"])
             txn.put(META_LOG_SIZE, u64(0), db=ledger._db["meta"])
+            txn.put(META_INDEXED, u64(0), db=ledger._db["meta"])
         return ledger
 
     @classmethod
@@ -255,6 +258,8 @@ class Ledger:
         if not readonly:
             ledger._build_lineage()
             ledger._build_log()
+            with ledger._env.begin(write=True) as txn:
+                ledger._ready_index(txn)
         return ledger
 
     def _build_log(self) -> None:
@@ -327,9 +332,9 @@ class Ledger:
             envelope = sign_event(signer, payload)
             digest = event_hash(envelope)
             work = WorkId(digest)
-            log = LogAppender(txn, self._db)
-            self._write(txn, work, payload, envelope, digest, {}, log)
-            log.finish()
+            log, index = LogAppender(txn, self._db), self._ready_index(txn)
+            self._write(txn, work, payload, envelope, digest, {}, log, index)
+            _finish(log, index)
             txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
             self._remember_key(txn, signer)
             txn.put(work, encode_cbor({"title": title, "created": recorded}), db=self._db["works"])
@@ -368,7 +373,7 @@ class Ledger:
         if raw_head is None:
             raise LedgerError(f"unknown work {work.hex()}")
         head = Head.decode(bytes(raw_head))
-        log = LogAppender(txn, self._db)
+        log, event_index = LogAppender(txn, self._db), self._ready_index(txn)
         batch = len(drafts) > 1
         # A fresh 128-bit salt per private field, drawn once for the whole batch.
         fresh = os.urandom(SALT_SIZE * sum(len(draft.private) for draft in drafts))
@@ -381,7 +386,7 @@ class Ledger:
             if spec.assets or spec.references:  # a note has neither: nothing to look up
                 try:
                     _check_segments(body)
-                    self._check_references(txn, work, draft)
+                    self._check_references(txn, event_index, work, draft)
                     body = self._with_source_type(txn, work, draft)
                 except LedgerError as e:
                     raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
@@ -407,15 +412,24 @@ class Ledger:
                                   f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
             envelope = sign1(protected, payload_bytes, signer.sign)
             digest = event_hash(envelope)
-            self._write(txn, work, payload, envelope, digest, disclosures, log)
+            self._write(txn, work, payload, envelope, digest, disclosures, log, event_index)
             head = Head(payload.seq, digest, recorded)
             results.append(Appended(digest, payload.seq, work))
         txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
-        log.finish()
+        _finish(log, event_index)
         self._remember_key(txn, signer)
         if progress is not None:
             progress(len(drafts), len(drafts))
         return results
+
+    def _ready_index(self, txn: lmdb.Transaction) -> EventIndex:
+        """The event index of a write transaction, first brought to every event of the log (an
+        older ledger, or an older provenote's appends: spec/ledger.md, "The event-hash index")."""
+        try:
+            build_index(txn, self._db)
+            return EventIndex(txn, self._db, self._tail_cache)
+        except IndexInconsistent as e:
+            raise LedgerError(str(e)) from e
 
     def _remember_key(self, txn: lmdb.Transaction, signer: Signer) -> None:
         """Keep the signer's self-signed key card, so an export can name every signer."""
@@ -455,7 +469,7 @@ class Ledger:
             for asset in outputs:  # the first producer decides
                 txn.put(work + asset["sha256"], flag, db=self._db["lineage"], overwrite=False)
 
-    def _check_references(self, txn: lmdb.Transaction, work: WorkId, draft: EventDraft) -> None:
+    def _check_references(self, txn: lmdb.Transaction, index: EventIndex, work: WorkId, draft: EventDraft) -> None:
         """V6.6 before signing: each reference names an earlier event of this work of a type the
         type table admits (``of`` a generation or parameter edit; ``about`` anything but a note)."""
         for reference in EVENT_TYPES[draft.type].references:
@@ -464,7 +478,7 @@ class Ledger:
             target = draft.body.get(reference.name)
             if type(target) is not bytes or len(target) != 32:
                 raise LedgerError(f"{reference.name} must be a 32-byte event hash")
-            located = txn.get(target, db=self._db["by_hash"])
+            located = index.locate(target)
             if located is None or located[:32] != work:
                 raise LedgerError(f"{reference.name} names no earlier event of this work ({reference.describe()})")
             referenced = parse_event(_must(txn.get(located[:_POSITION], db=self._db["events"]))).payload.type
@@ -472,11 +486,14 @@ class Ledger:
                 raise LedgerError(f"{reference.name} names a {referenced}, not {reference.describe()}")
 
     def _write(self, txn: lmdb.Transaction, work: WorkId, payload: EventPayload, envelope: bytes,
-               digest: EventHash, disclosures: Mapping[str, bytes], log: LogAppender) -> None:
+               digest: EventHash, disclosures: Mapping[str, bytes], log: LogAppender, index: EventIndex) -> None:
         position = work + payload.seq.to_bytes(_U64, "big")
         if not txn.put(position, envelope, db=self._db["events"], overwrite=False):
             raise LedgerError("an event already exists at this position")  # never overwrite
-        txn.put(digest, position + u64(log.append(digest)), db=self._db["by_hash"])  # and its leaf in the log
+        try:
+            index.add(digest, position, log.append(digest))  # and its leaf in the log
+        except IndexInconsistent as e:
+            raise LedgerError(str(e)) from e
         for name, encoded in disclosures.items():  # keyed by position: sequential inserts
             txn.put(position + name.encode(), encoded, db=self._db["private"])
         if not EVENT_TYPES[payload.type].assets:  # a note, an attestation: no asset, no lineage
@@ -543,10 +560,10 @@ class Ledger:
         return result
 
     def _forget_in(self, txn: lmdb.Transaction, event: EventHash, field_name: str, signer: Signer) -> Appended | None:
-        located = txn.get(event, db=self._db["by_hash"])
+        located = self._ready_index(txn).locate(event)
         if located is None:
             raise LedgerError(f"unknown event {event.hex()}")
-        position = bytes(located[:_POSITION])
+        position = located[:_POSITION]
         payload = parse_event(_must(txn.get(position, db=self._db["events"]))).payload
         if field_name not in payload.commitments:
             fields = ", ".join(sorted(payload.commitments)) or "none"
@@ -584,7 +601,7 @@ class Ledger:
         """
         origin = self.origin
         with self._env.begin(write=True) as txn:
-            view = LogView(txn, self._db)
+            view = LogView(txn, self._db, EventIndex(txn, self._db, self._tail_cache).locate)
             size = view.size
             if not view.available or size == 0:
                 raise LedgerError("the log is empty: append an event before signing a checkpoint")
@@ -701,8 +718,14 @@ class Ledger:
     def snapshot(self) -> Iterator[Snapshot]:
         """One read transaction: every read through it sees the ledger as it was when it began,
         whatever appenders do meanwhile (for export, check and log)."""
+        if self.readonly and not all(name.decode() in self._db for name in INDEX_TABLES):
+            self._open_tables()  # a writable open may have added them since this one
         with self._env.begin(buffers=False) as txn:
-            yield Snapshot(txn, self._db)
+            try:
+                view = Snapshot(txn, self._db, self._tail_cache)
+            except IndexInconsistent as e:
+                raise LedgerError(str(e)) from e
+            yield view
 
     def works(self) -> list[WorkInfo]:
         with self.snapshot() as view:
@@ -761,7 +784,9 @@ class Ledger:
             candidates)."""
         if not _is_hex_prefix(prefix):
             raise LedgerError("event must be a hex id or a unique hex prefix of at least 8 characters")
-        found = self._prefix_matches(prefix.lower(), "by_hash")
+        prefix = prefix.lower()
+        with self.snapshot() as view:
+            found = view.index.prefix_matches(_prefix_start(prefix), prefix, _MAX_CANDIDATES + 1)
         if len(found) > 1:
             raise LedgerError(f"event prefix {prefix.lower()} is ambiguous: "
                               f"{_candidates([h.hex()[:16] for h in found])}; give more characters")
@@ -772,7 +797,7 @@ class Ledger:
     def _prefix_matches(self, prefix: str, table: str) -> list[bytes]:
         """The keys of ``table`` whose hex starts with ``prefix`` (lowercase hex), at most
         :data:`_MAX_CANDIDATES` + 1 of them."""
-        start = bytes.fromhex(prefix[: len(prefix) // 2 * 2])
+        start = _prefix_start(prefix)
         matches: list[bytes] = []
         with self._env.begin() as txn:
             cursor = txn.cursor(db=self._db[table])
@@ -795,7 +820,7 @@ class Ledger:
         """
         works = events = 0
         with self.snapshot() as view:
-            hashes: list[bytes] = []
+            located: list[tuple[bytes, bytes]] = []  # (event hash, work id ‖ seq)
             infos = view.works()
             total = sum(info.events for info in infos)
             for info in infos:
@@ -804,7 +829,7 @@ class Ledger:
                     for stored in view.chain(info.work):
                         if progress is not None and not events % PROGRESS_EVERY:
                             progress(events, total)
-                        hashes.append(stored.event.hash)
+                        located.append((stored.event.hash, stored.work + u64(stored.seq)))
                         stored.event.verify_signature()
                         if stored.event.payload.seq != stored.seq:
                             raise VerificationFailure(Code.CHAIN_SEQ_GAP, "stored position and seq differ",
@@ -819,13 +844,14 @@ class Ledger:
                     raise VerificationFailure(e.code, f"work {info.work.hex()} seq {e.event}: {e.message}",
                                               event=e.event) from e
                 works += 1
-            self._check_log(view, hashes)
+            self._check_log(view, located)
         if progress is not None:
             progress(events, total)
         return works, events
 
-    def _check_log(self, view: Snapshot, hashes: list[bytes]) -> None:
-        """The log holds every event once, as the leaf its index says; the stored tree gives the
+    def _check_log(self, view: Snapshot, located: list[tuple[bytes, bytes]]) -> None:
+        """The log holds every event once, as the leaf its index says, and the index finds each
+        event from its hash at its own position (work id ‖ seq); the stored tree gives the
         root recomputed from those leaves; every stored checkpoint states the tree's root at its
         size, for this ledger's origin, signed by its key (spec/ledger.md §5).
 
@@ -835,12 +861,19 @@ class Ledger:
         if not log.available:
             return
         size = log.size
-        if size != len(hashes):
-            raise VerificationFailure(Code.LOG_PROOF_INVALID, f"the log has {size} leaves for {len(hashes)} events")
+        if size != len(located):
+            raise VerificationFailure(Code.LOG_PROOF_INVALID, f"the log has {size} leaves for {len(located)} events")
+        problem = view.index.problems(size)
+        if problem is not None:
+            raise VerificationFailure(Code.LOG_PROOF_INVALID, problem)
         ordered: list[bytes | None] = [None] * size
-        for digest in hashes:
-            index = log.leaf_index(digest)
-            if index is None or index >= size or ordered[index] is not None:
+        for digest, position in located:
+            where = view.index.locate(digest)
+            if where is None or len(where) != _POSITION + _U64 or where[:_POSITION] != position:
+                raise VerificationFailure(Code.LOG_PROOF_INVALID,
+                                          f"the index does not find event {digest.hex()[:16]} at its position")
+            index = int.from_bytes(where[_POSITION:], "big")
+            if index >= size or ordered[index] is not None:
                 raise VerificationFailure(Code.LOG_PROOF_INVALID, f"event {digest.hex()[:16]} is not one leaf of the log")
             ordered[index] = leaf_hash(digest)
         try:
@@ -862,10 +895,11 @@ class Ledger:
 class Snapshot:
     """Reads of one ledger in one read transaction (see :meth:`Ledger.snapshot`)."""
 
-    def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
+    def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any], cache: TailCache | None = None) -> None:
         self._txn = txn
         self._db = tables
-        self.log = LogView(txn, tables)
+        self.index = EventIndex(txn, tables, cache)
+        self.log = LogView(txn, tables, self.index.locate)
 
     def works(self) -> list[WorkInfo]:
         result = []
@@ -904,10 +938,10 @@ class Snapshot:
 
     def event(self, digest: EventHash) -> StoredEvent:
         """One event by its hash, parsed. Raises LedgerError for an unknown event."""
-        located = self._txn.get(digest, db=self._db["by_hash"])
+        located = self.index.locate(digest)
         if located is None:
             raise LedgerError(f"unknown event {digest.hex()}")
-        position = bytes(located[:_POSITION])
+        position = located[:_POSITION]
         envelope = _must(self._txn.get(position, db=self._db["events"]))
         return StoredEvent(WorkId(position[:32]), int.from_bytes(position[32:], "big"), envelope,
                            parse_event(envelope))
@@ -915,10 +949,10 @@ class Snapshot:
     def private_fields(self, digest: EventHash) -> dict[str, tuple[bytes, str]]:
         """Salt and plaintext of each private field of one event."""
         result: dict[str, tuple[bytes, str]] = {}
-        located = self._txn.get(digest, db=self._db["by_hash"])
+        located = self.index.locate(digest)
         if located is None:
             raise LedgerError(f"unknown event {digest.hex()}")
-        position = bytes(located[:_POSITION])
+        position = located[:_POSITION]
         cursor = self._txn.cursor(db=self._db["private"])
         if cursor.set_range(position):
             for key, raw in cursor:
@@ -941,6 +975,11 @@ class Snapshot:
 
 
 _MAX_CANDIDATES = 5  # listed in an "ambiguous" error
+
+
+def _prefix_start(prefix: str) -> bytes:
+    """The whole bytes of a lowercase hex prefix (the keys to start a range scan at)."""
+    return bytes.fromhex(prefix[: len(prefix) // 2 * 2])
 
 
 def _is_hex_prefix(text: str) -> bool:
@@ -1019,6 +1058,15 @@ def _compact(env: lmdb.Environment, path: Path) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def _finish(log: LogAppender, index: EventIndex) -> None:
+    """The end of an append's transaction: the log's new size, and the index's merge if due."""
+    log.finish()
+    try:
+        index.finish(log.size)
+    except IndexInconsistent as e:
+        raise LedgerError(str(e)) from e
 
 
 def _must(value: bytes | memoryview | None) -> bytes:

@@ -108,12 +108,13 @@ def test_an_older_ledger_gains_its_tree_on_first_open_in_append_order(tmp_path: 
     env = lmdb.open(str(tmp_path / "l"), max_dbs=20)  # as a ledger written before the log
     with env.begin(write=True) as txn:
         txn.drop(env.open_db(b"tree", txn=txn), delete=True)
-        by_hash = env.open_db(b"by_hash", txn=txn)
-        for key, value in list(txn.cursor(db=by_hash)):
-            txn.put(key, value[:40], db=by_hash)  # work ‖ seq, as before the log
+        by_hash, leaves = env.open_db(b"by_hash", txn=txn), env.open_db(b"leaves", txn=txn)
+        for value in list(txn.cursor(db=leaves).iternext(keys=False)):
+            txn.put(value[40:], value[:40], db=by_hash)  # hash -> work ‖ seq, as before the log
+        txn.drop(leaves, delete=True)
         meta = env.open_db(b"meta", txn=txn)
-        txn.delete(b"log_version", db=meta)
-        txn.delete(b"log_size", db=meta)
+        for key in (b"log_version", b"log_size", b"hashes_indexed"):
+            txn.delete(key, db=meta)
     env.close()
     with Ledger.open(tmp_path / "l", readonly=True) as book, book.snapshot() as view:
         assert not view.log.available and view.log.size == 0

@@ -15,10 +15,11 @@ def dump(cli: Cli) -> str:
     """A logical dump of the ledger's data: every table, every key and value."""
     import lmdb
 
-    env = lmdb.open(str(cli.home / "ledger"), max_dbs=9, readonly=True, lock=False, subdir=True)
+    env = lmdb.open(str(cli.home / "ledger"), max_dbs=20, readonly=True, lock=False, subdir=True)
     lines = []
     with env.begin() as txn:
-        for name in (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys"):
+        for name in (b"meta", b"events", b"by_hash", b"heads", b"works", b"private", b"assets", b"keys", b"leaves",
+                     b"leaf_by_hash"):
             db = env.open_db(name, txn=txn, create=False)
             lines += [f"{name!r} {k.hex()} {v.hex()}" for k, v in txn.cursor(db=db)]
     env.close()
