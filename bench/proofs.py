@@ -343,7 +343,7 @@ class _NoLog:
     numbers the events in order, which the event index keys them by (spec/ledger.md)."""
 
     def __init__(self, txn: Any, tables: Any) -> None:
-        self.size = txn.stat(tables["leaves"])["entries"]
+        self.size = int(txn.stat(tables["leaves"])["entries"])
 
     def append(self, event_hash: bytes) -> int:
         index = self.size
