@@ -95,7 +95,7 @@ class EventIndex:
         self._end = txn.stat(self._leaves)["entries"] if self._indexed is not None else 0
         self._added: dict[bytes, bytes] = {}
         self._merged = False  # this transaction merged the tail: every leaf is in leaf_by_hash
-        self._next: int | None = None  # the next leaf add() may write
+        self._next = self._end  # the next leaf add() may write (build_index made leaves whole)
 
     def locate(self, digest: bytes) -> bytes | None:
         """``work id ‖ seq ‖ leaf index`` of the event with this hash, or None if there is none
@@ -113,23 +113,13 @@ class EventIndex:
         older = self._txn.get(digest, db=self._older)  # the older index, or an older provenote's appends
         return bytes(older) if older is not None and len(older) in (_POSITION, _LOCATED) else None
 
-    def prefix_matches(self, start: bytes, prefix: str, limit: int) -> list[bytes]:
-        """Sorted event hashes that start with ``start`` and whose hex starts with ``prefix``
-        (lowercase), at most ``limit`` of them."""
-        matches = [digest for digest in self._tail() if digest.startswith(start) and digest.hex().startswith(prefix)
+    def prefix_matches(self, prefix: str, limit: int) -> list[bytes]:
+        """Sorted event hashes whose hex starts with ``prefix`` (lowercase), at most ``limit``."""
+        matches = [digest for digest in self._tail() if digest.hex().startswith(prefix)
                    and self._in_tail(digest) is not None]
         for table in (self._by_hash, self._older):
-            if table is None:
-                continue
-            found: list[bytes] = []
-            cursor = self._txn.cursor(db=table)
-            if cursor.set_range(start):
-                for key in cursor.iternext(keys=True, values=False):
-                    if not bytes(key).startswith(start) or len(found) >= limit:
-                        break
-                    if key.hex().startswith(prefix):
-                        found.append(bytes(key))
-            matches += found
+            if table is not None:
+                matches += keys_with_prefix(self._txn, table, prefix, limit)
         return sorted(set(matches))[:limit]
 
     def _tail(self) -> Iterator[bytes]:
@@ -154,8 +144,6 @@ class EventIndex:
         """Record a new event at ``position`` (work id ‖ seq) with leaf index ``leaf``.
 
         Raises IndexInconsistent unless ``leaf`` is the next leaf ``leaves`` lacks."""
-        if self._next is None:
-            self._next = self._txn.stat(self._leaves)["entries"]
         key = leaf.to_bytes(_LEAF, "big")
         if leaf != self._next or not self._txn.put(key, position + digest, db=self._leaves, append=True):
             raise IndexInconsistent(f"the index's next leaf is {self._next}, not {leaf}: run 'provenote check'")
@@ -211,6 +199,20 @@ class EventIndex:
         if older != size - count:
             return f"the older index holds {older} events for the {size - count} leaves past the index's {count}"
         return None
+
+
+def keys_with_prefix(txn: lmdb.Transaction, table: Any, prefix: str, limit: int) -> list[bytes]:
+    """The first ``limit`` keys of ``table`` whose hex starts with ``prefix`` (lowercase hex)."""
+    start = bytes.fromhex(prefix[: len(prefix) // 2 * 2])  # the prefix's whole bytes
+    found: list[bytes] = []
+    cursor = txn.cursor(db=table)
+    if cursor.set_range(start):
+        for key in cursor.iternext(keys=True, values=False):
+            if not bytes(key).startswith(start) or len(found) >= limit:
+                break
+            if key.hex().startswith(prefix):
+                found.append(bytes(key))
+    return found
 
 
 def build_index(txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:

@@ -17,7 +17,15 @@ from typing import Any, NamedTuple
 
 import lmdb
 
-from ledger._index import INDEX_TABLES, META_INDEXED, EventIndex, IndexInconsistent, TailCache, build_index
+from ledger._index import (
+    INDEX_TABLES,
+    META_INDEXED,
+    EventIndex,
+    IndexInconsistent,
+    TailCache,
+    build_index,
+    keys_with_prefix,
+)
 from ledger._keystore import Signer
 from ledger._log import (
     LOG_TABLES,
@@ -757,7 +765,8 @@ class Ledger:
             (naming the candidates).
         """
         if _is_hex_prefix(name):
-            found = self._prefix_matches(name.lower(), "works")
+            with self._env.begin() as txn:
+                found = keys_with_prefix(txn, self._db["works"], name.lower(), _MAX_CANDIDATES + 1)
             if len(found) > 1:
                 titles = {bytes(info.work): info.title for info in self.works()}
                 named = [f"{w.hex()[:16]} ({titles.get(w, '?')})" for w in found]
@@ -786,28 +795,13 @@ class Ledger:
             raise LedgerError("event must be a hex id or a unique hex prefix of at least 8 characters")
         prefix = prefix.lower()
         with self.snapshot() as view:
-            found = view.index.prefix_matches(_prefix_start(prefix), prefix, _MAX_CANDIDATES + 1)
+            found = view.index.prefix_matches(prefix, _MAX_CANDIDATES + 1)
         if len(found) > 1:
             raise LedgerError(f"event prefix {prefix.lower()} is ambiguous: "
                               f"{_candidates([h.hex()[:16] for h in found])}; give more characters")
         if not found:
             raise LedgerError(f"unknown event {prefix.lower()}")
         return EventHash(found[0])
-
-    def _prefix_matches(self, prefix: str, table: str) -> list[bytes]:
-        """The keys of ``table`` whose hex starts with ``prefix`` (lowercase hex), at most
-        :data:`_MAX_CANDIDATES` + 1 of them."""
-        start = _prefix_start(prefix)
-        matches: list[bytes] = []
-        with self._env.begin() as txn:
-            cursor = txn.cursor(db=self._db[table])
-            if cursor.set_range(start):
-                for key in cursor.iternext(keys=True, values=False):
-                    if not key.startswith(start) or len(matches) > _MAX_CANDIDATES:
-                        break
-                    if key.hex().startswith(prefix):
-                        matches.append(bytes(key))
-        return matches
 
     def check(self, progress: Progress | None = None) -> tuple[int, int]:
         """Re-verify every chain in one snapshot: steps V3–V6 of spec/verification.md for every
@@ -975,11 +969,6 @@ class Snapshot:
 
 
 _MAX_CANDIDATES = 5  # listed in an "ambiguous" error
-
-
-def _prefix_start(prefix: str) -> bytes:
-    """The whole bytes of a lowercase hex prefix (the keys to start a range scan at)."""
-    return bytes.fromhex(prefix[: len(prefix) // 2 * 2])
 
 
 def _is_hex_prefix(text: str) -> bool:
