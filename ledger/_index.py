@@ -96,6 +96,7 @@ class EventIndex:
         self._added: dict[bytes, bytes] = {}
         self._merged = False  # this transaction merged the tail: every leaf is in leaf_by_hash
         self._next = self._end  # the next leaf add() may write (build_index made leaves whole)
+        self._rows: list[tuple[bytes, bytes]] = []  # leaves added, not yet written (flush)
 
     def locate(self, digest: bytes) -> bytes | None:
         """``work id ‖ seq ‖ leaf index`` of the event with this hash, or None if there is none
@@ -141,18 +142,33 @@ class EventIndex:
     # -- writing (in a write transaction, after build_index) --------------------------------------
 
     def add(self, digest: bytes, position: bytes, leaf: int) -> None:
-        """Record a new event at ``position`` (work id ‖ seq) with leaf index ``leaf``.
+        """Record a new event at ``position`` (work id ‖ seq) with leaf index ``leaf``; its entry
+        is written by :meth:`flush` (:meth:`finish` calls it), and found by :meth:`locate` at once.
 
         Raises IndexInconsistent unless ``leaf`` is the next leaf ``leaves`` lacks."""
-        key = leaf.to_bytes(_LEAF, "big")
-        if leaf != self._next or not self._txn.put(key, position + digest, db=self._leaves, append=True):
+        if leaf != self._next:
             raise IndexInconsistent(f"the index's next leaf is {self._next}, not {leaf}: run 'provenote check'")
+        key = leaf.to_bytes(_LEAF, "big")
+        self._rows.append((key, position + digest))
         self._next = leaf + 1
         self._added[digest] = position + key
 
+    def flush(self) -> None:
+        """Write the entries added since the last flush, after every leaf ``leaves`` holds.
+
+        Raises IndexInconsistent if ``leaves`` holds one of them already."""
+        rows, self._rows = self._rows, []
+        if rows:
+            _, added = self._txn.cursor(db=self._leaves).putmulti(rows, overwrite=False, append=True)
+            if added != len(rows):
+                raise IndexInconsistent(f"the index holds leaf {rows[0][0].hex()} or a later one already: "
+                                        "run 'provenote check'")
+
     def finish(self, size: int) -> None:
-        """Before the commit: merge the tail into ``leaf_by_hash`` if it has reached
-        :data:`MERGE_AT` leaves (``size`` is the log's size after the transaction's appends)."""
+        """Before the commit: write what :meth:`add` holds, then merge the tail into
+        ``leaf_by_hash`` if it has reached :data:`MERGE_AT` leaves (``size`` is the log's size
+        after the transaction's appends)."""
+        self.flush()
         indexed = self._indexed or 0
         if size - indexed >= MERGE_AT:
             self._merge(indexed, size)

@@ -68,9 +68,10 @@ class LogAppender:
     """Appends leaves within one write transaction; :meth:`finish` stores the new size.
 
     Keeps the right edge of the tree in memory (the last complete subtree at each level), so an
-    append hashes and writes exactly the subtrees it completes — amortised two — and reads
-    nothing: the same nodes ``verifier.format.completed_nodes`` defines, with the format core's
-    own leaf and node hashes."""
+    append hashes exactly the subtrees it completes — amortised two — and reads nothing: the
+    same nodes ``verifier.format.completed_nodes`` defines, with the format core's own leaf and
+    node hashes. The nodes are written by :meth:`flush` (one ``putmulti``; :meth:`finish` calls
+    it), as nothing reads them before the commit."""
 
     def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
         self._txn = txn
@@ -81,26 +82,32 @@ class LogAppender:
         # The complete subtree ending at the current size, at each level whose bit is set.
         self._edge = {level: nodes.subtree(level, (self.size >> level) - 1)
                       for level in range(self.size.bit_length()) if self.size >> level & 1}
+        self._rows: list[tuple[bytes, bytes]] = []  # (level (1) ‖ index (8), hash), not yet written
 
     def append(self, event_hash: bytes) -> int:
         """Add the leaf of ``event_hash``; returns its index (which the caller keeps with the
         event: the event index's ``leaves``)."""
         index = self.size
-        put, tree, edge = self._txn.put, self._tree, self._edge
+        rows, edge = self._rows, self._edge
         node = leaf_hash(event_hash)
-        put(index.to_bytes(9, "big"), node, db=tree)  # the key level (1) ‖ index (8), at level 0
+        rows.append((index.to_bytes(9, "big"), node))  # the key level (1) ‖ index (8), at level 0
         level, position = 0, index
-        while position & 1:  # a right child completes its parent (RFC 9162 §2.1.1)
-            node = node_hash(edge[level], node)
+        while position & 1:  # a right child completes its parent (RFC 9162 §2.1.1), consuming its sibling
+            node = node_hash(edge.pop(level), node)
             level, position = level + 1, position >> 1
-            put((level << 64 | position).to_bytes(9, "big"), node, db=tree)
-        for completed in range(level + 1):  # lower levels are consumed into the new node
-            edge.pop(completed, None)
-        edge[level] = node
+            rows.append(((level << 64 | position).to_bytes(9, "big"), node))
+        edge[level] = node  # the bits below level were set in the size, so are consumed; this one was clear
         self.size = index + 1
         return index
 
+    def flush(self) -> None:
+        """Write the nodes appended since the last flush."""
+        if self._rows:
+            self._txn.cursor(db=self._tree).putmulti(self._rows)
+            self._rows = []
+
     def finish(self) -> None:
+        self.flush()
         self._txn.put(META_LOG_SIZE, u64(self.size), db=self._meta)
 
 

@@ -340,9 +340,9 @@ class Ledger:
             envelope = sign_event(signer, payload)
             digest = event_hash(envelope)
             work = WorkId(digest)
-            log, index = LogAppender(txn, self._db), self._ready_index(txn)
-            self._write(txn, work, payload, envelope, digest, {}, log, index)
-            _finish(log, index)
+            rows = _EventRows(txn, self._db, self._ready_index(txn))
+            self._write(txn, work, payload, envelope, digest, {}, rows)
+            rows.finish()
             txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
             self._remember_key(txn, signer)
             txn.put(work, encode_cbor({"title": title, "created": recorded}), db=self._db["works"])
@@ -381,7 +381,7 @@ class Ledger:
         if raw_head is None:
             raise LedgerError(f"unknown work {work.hex()}")
         head = Head.decode(bytes(raw_head))
-        log, event_index = LogAppender(txn, self._db), self._ready_index(txn)
+        rows = _EventRows(txn, self._db, self._ready_index(txn))
         batch = len(drafts) > 1
         # A fresh 128-bit salt per private field, drawn once for the whole batch.
         fresh = os.urandom(SALT_SIZE * sum(len(draft.private) for draft in drafts))
@@ -392,9 +392,10 @@ class Ledger:
             spec = EVENT_TYPES[draft.type]
             body = dict(draft.body)
             if spec.assets or spec.references:  # a note has neither: nothing to look up
+                rows.flush()  # the lookups read the events this batch has appended
                 try:
                     _check_segments(body)
-                    self._check_references(txn, event_index, work, draft)
+                    self._check_references(txn, rows.index, work, draft)
                     body = self._with_source_type(txn, work, draft)
                 except LedgerError as e:
                     raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
@@ -420,11 +421,11 @@ class Ledger:
                                   f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
             envelope = sign1(protected, payload_bytes, signer.sign)
             digest = event_hash(envelope)
-            self._write(txn, work, payload, envelope, digest, disclosures, log, event_index)
+            self._write(txn, work, payload, envelope, digest, disclosures, rows)
             head = Head(payload.seq, digest, recorded)
             results.append(Appended(digest, payload.seq, work))
         txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
-        _finish(log, event_index)
+        rows.finish()
         self._remember_key(txn, signer)
         if progress is not None:
             progress(len(drafts), len(drafts))
@@ -494,16 +495,8 @@ class Ledger:
                 raise LedgerError(f"{reference.name} names a {referenced}, not {reference.describe()}")
 
     def _write(self, txn: lmdb.Transaction, work: WorkId, payload: EventPayload, envelope: bytes,
-               digest: EventHash, disclosures: Mapping[str, bytes], log: LogAppender, index: EventIndex) -> None:
-        position = work + payload.seq.to_bytes(_U64, "big")
-        if not txn.put(position, envelope, db=self._db["events"], overwrite=False):
-            raise LedgerError("an event already exists at this position")  # never overwrite
-        try:
-            index.add(digest, position, log.append(digest))  # and its leaf in the log
-        except IndexInconsistent as e:
-            raise LedgerError(str(e)) from e
-        for name, encoded in disclosures.items():  # keyed by position: sequential inserts
-            txn.put(position + name.encode(), encoded, db=self._db["private"])
+               digest: EventHash, disclosures: Mapping[str, bytes], rows: _EventRows) -> None:
+        rows.add(work + payload.seq.to_bytes(_U64, "big"), envelope, digest, disclosures)
         if not EVENT_TYPES[payload.type].assets:  # a note, an attestation: no asset, no lineage
             return
         for role, assets in ((b"o", output_assets(payload.type, payload.body)),
@@ -1049,13 +1042,56 @@ def _compact(env: lmdb.Environment, path: Path) -> None:
         os.close(folder)
 
 
-def _finish(log: LogAppender, index: EventIndex) -> None:
-    """The end of an append's transaction: the log's new size, and the index's merge if due."""
-    log.finish()
-    try:
-        index.finish(log.size)
-    except IndexInconsistent as e:
-        raise LedgerError(str(e)) from e
+class _EventRows:
+    """What one write transaction's appends write to the log's tables — each event's envelope
+    and private fields, its leaf in the log and its index entry — gathered and written a table
+    at a time (``putmulti``) by :meth:`flush`: before anything reads them (a reference's lookup)
+    and, from :meth:`finish`, before the commit, which also stores the log's size and merges the
+    index's tail if due."""
+
+    def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any], index: EventIndex) -> None:
+        self._txn = txn
+        self._events, self._private = tables["events"], tables["private"]
+        self.log = LogAppender(txn, tables)
+        self.index = index
+        self._event_rows: list[tuple[bytes, bytes]] = []
+        self._private_rows: list[tuple[bytes, bytes]] = []
+
+    def add(self, position: bytes, envelope: bytes, digest: EventHash, disclosures: Mapping[str, bytes]) -> None:
+        """An event at ``position`` (work id ‖ seq) with its private fields' disclosures."""
+        self._event_rows.append((position, envelope))
+        for name, encoded in disclosures.items():  # keyed by position: sequential inserts
+            self._private_rows.append((position + name.encode(), encoded))
+        try:
+            self.index.add(digest, position, self.log.append(digest))  # and its leaf in the log
+        except IndexInconsistent as e:
+            raise LedgerError(str(e)) from e
+
+    def flush(self) -> None:
+        """Write what :meth:`add` holds. Raises LedgerError if an event exists at a position."""
+        rows, self._event_rows = self._event_rows, []
+        if rows:
+            _, added = self._txn.cursor(db=self._events).putmulti(rows, overwrite=False)
+            if added != len(rows):
+                raise LedgerError("an event already exists at this position")  # never overwrite
+        if self._private_rows:
+            self._txn.cursor(db=self._private).putmulti(self._private_rows)
+            self._private_rows = []
+        self.log.flush()
+        try:
+            self.index.flush()
+        except IndexInconsistent as e:
+            raise LedgerError(str(e)) from e
+
+    def finish(self) -> None:
+        """The end of an append's transaction: all written, the log's new size, and the index's
+        merge if due."""
+        self.flush()
+        self.log.finish()
+        try:
+            self.index.finish(self.log.size)
+        except IndexInconsistent as e:
+            raise LedgerError(str(e)) from e
 
 
 def _must(value: bytes | memoryview | None) -> bytes:
