@@ -68,6 +68,7 @@ from verifier.format import (
     encode_add_checkpoint,
     encode_cbor,
     encode_disclosure,
+    encode_payload,
     event_hash,
     input_assets,
     key_id,
@@ -341,7 +342,7 @@ class Ledger:
             digest = event_hash(envelope)
             work = WorkId(digest)
             rows = _EventRows(txn, self._db, self._ready_index(txn))
-            self._write(txn, work, payload, envelope, digest, {}, rows)
+            self._write(txn, work, GENESIS_TYPE, 0, payload.body, envelope, digest, {}, rows)
             rows.finish()
             txn.put(work, Head(0, digest, recorded).encode(), db=self._db["heads"])
             self._remember_key(txn, signer)
@@ -383,6 +384,8 @@ class Ledger:
         head = Head.decode(bytes(raw_head))
         rows = _EventRows(txn, self._db, self._ready_index(txn))
         batch = len(drafts) > 1
+        seq, prev, recorded = head  # the chain's end, moved along by each event
+        public_key, sign = signer.info.public_key, signer.sign
         # A fresh 128-bit salt per private field, drawn once for the whole batch.
         fresh = os.urandom(SALT_SIZE * sum(len(draft.private) for draft in drafts))
         salt_at = 0
@@ -399,7 +402,8 @@ class Ledger:
                     body = self._with_source_type(txn, work, draft)
                 except LedgerError as e:
                     raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
-            recorded = max(now_us(), head.time)  # time taken inside the transaction
+            recorded = max(now_us(), recorded)  # time taken inside the transaction, never going back
+            seq += 1
             disclosures: dict[str, bytes] = {}
             commitments: dict[str, bytes] = {}
             for name, value in draft.private.items():  # a fresh salt unless the draft carries one
@@ -408,23 +412,20 @@ class Ledger:
                 commitments[name] = commitment(encoded)
                 salt_at += SALT_SIZE
             if draft.type == "licence":
-                _check_licence(body, commitments, head.seq + 1, _where(index, batch))
-            try:
-                payload = EventPayload(FORMAT_VERSION, draft.type, work, head.seq + 1, head.hash,
-                                       recorded, _occurred(draft.occurred, recorded),
-                                       signer.info.public_key, body, commitments)
+                _check_licence(body, commitments, seq, _where(index, batch))
+            try:  # the checks of EventPayload's construction, without building one
+                payload = encode_payload(FORMAT_VERSION, draft.type, work, seq, prev, recorded,
+                                         _occurred(draft.occurred, recorded), public_key, body, commitments)
             except SchemaError as e:  # bad input from the caller: nothing is written
                 raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: {e}") from e
-            payload_bytes = payload.encode()
-            if len(payload_bytes) + len(protected) + 80 > MAX_ENVELOPE_SIZE:  # L2, before signing
+            if len(payload) + len(protected) + 80 > MAX_ENVELOPE_SIZE:  # L2, before signing
                 raise LedgerError(f"invalid {draft.type} event{_where(index, batch)}: its envelope would be over "
                                   f"{MAX_ENVELOPE_SIZE} bytes (format limit L2)")
-            envelope = sign1(protected, payload_bytes, signer.sign)
-            digest = event_hash(envelope)
-            self._write(txn, work, payload, envelope, digest, disclosures, rows)
-            head = Head(payload.seq, digest, recorded)
-            results.append(Appended(digest, payload.seq, work))
-        txn.put(work, head.encode(), db=self._db["heads"])  # the head moves once per transaction
+            envelope = sign1(protected, payload, sign)
+            prev = event_hash(envelope)
+            self._write(txn, work, draft.type, seq, body, envelope, prev, disclosures, rows)
+            results.append(Appended(prev, seq, work))
+        txn.put(work, Head(seq, prev, recorded).encode(), db=self._db["heads"])  # once per transaction
         rows.finish()
         self._remember_key(txn, signer)
         if progress is not None:
@@ -494,16 +495,16 @@ class Ledger:
             if not reference.admits(referenced):
                 raise LedgerError(f"{reference.name} names a {referenced}, not {reference.describe()}")
 
-    def _write(self, txn: lmdb.Transaction, work: WorkId, payload: EventPayload, envelope: bytes,
-               digest: EventHash, disclosures: Mapping[str, bytes], rows: _EventRows) -> None:
-        rows.add(work + payload.seq.to_bytes(_U64, "big"), envelope, digest, disclosures)
-        if not EVENT_TYPES[payload.type].assets:  # a note, an attestation: no asset, no lineage
+    def _write(self, txn: lmdb.Transaction, work: WorkId, type_name: str, seq: int, body: Mapping[str, Any],
+               envelope: bytes, digest: EventHash, disclosures: Mapping[str, bytes], rows: _EventRows) -> None:
+        """An event's rows (through ``rows``), and its assets' and the lineage's."""
+        rows.add(work + seq.to_bytes(_U64, "big"), envelope, digest, disclosures)
+        if not EVENT_TYPES[type_name].assets:  # a note, an attestation: no asset, no lineage
             return
-        for role, assets in ((b"o", output_assets(payload.type, payload.body)),
-                             (b"i", input_assets(payload.type, payload.body))):
+        for role, assets in ((b"o", output_assets(type_name, body)), (b"i", input_assets(type_name, body))):
             for asset in assets:
                 txn.put(asset["sha256"] + digest, role, db=self._db["assets"])
-        self._remember_lineage(txn, work, payload.type, payload.body)
+        self._remember_lineage(txn, work, type_name, body)
 
     # -- erasure ------------------------------------------------------------------------------
 

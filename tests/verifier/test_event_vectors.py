@@ -61,7 +61,7 @@ def test_payloads_encode_to_their_received_bytes_field_by_field() -> None:
     import io
 
     from tests.verifier.vectors import bundle_bytes
-    from verifier.format import EVENT_RECORD_PREFIX, ItemReader, parse_event
+    from verifier.format import EVENT_RECORD_PREFIX, ItemReader, encode_payload, parse_event
 
     data = bundle_bytes("valid-story")
     envelopes = [bytes.fromhex(case["envelope"]) for case in DATA["chain"]]
@@ -71,5 +71,28 @@ def test_payloads_encode_to_their_received_bytes_field_by_field() -> None:
     for envelope in envelopes:
         signed = parse_event(envelope)
         assert signed.payload.encode() == signed.payload_bytes == encode_cbor(signed.payload.to_cbor())
+        payload = signed.payload  # what the writer signs, without the model: the same bytes
+        assert encode_payload(payload.version, payload.type, payload.work, payload.seq, payload.prev, payload.time,
+                              payload.occurred, payload.signer, payload.body, payload.commitments) == signed.payload_bytes
         types.add(signed.payload.type)
     assert len(types) >= 8 and any(parse_event(e).payload.occurred is not None for e in envelopes)
+
+
+def test_encode_payload_refuses_what_eventpayload_refuses() -> None:
+    """The writer's encode_payload makes EventPayload's checks: each broken field is the same
+    SchemaError, with the same message, and nothing is encoded."""
+    from dataclasses import astuple
+
+    from verifier.format import EventPayload, SchemaError, encode_payload, parse_event
+
+    good = astuple(parse_event(bytes.fromhex(DATA["chain"][1]["envelope"])).payload)
+    broken = {0: 2, 1: "no.such.type", 2: None, 3: 0, 4: b"short", 5: -1, 6: good[5] + 1, 7: b"\x00" * 31,
+              8: {"unknown": 1}, 9: {"text": b"short"}}
+    for field, value in broken.items():
+        fields = list(good)
+        fields[field] = value
+        with pytest.raises(SchemaError) as by_model:
+            EventPayload(*fields)
+        with pytest.raises(SchemaError) as by_writer:
+            encode_payload(*fields)
+        assert str(by_writer.value) == str(by_model.value), field

@@ -99,13 +99,8 @@ class EventPayload:
 
     def __post_init__(self) -> None:
         """Raises: SchemaError (a ``ValueError``) naming the first rule broken."""
-        body, commitments = self.body, self.commitments
-        check_field_types(self.version, self.type, self.work, self.seq, self.prev, self.time, self.occurred,
-                          self.signer, body if type(body) is dict or not isinstance(body, Mapping) else dict(body),
-                          commitments if type(commitments) is dict or not isinstance(commitments, Mapping)
-                          else dict(commitments))
-        check_payload_rules(self.version, self.type, self.work, self.seq, self.prev, self.time,
-                            self.occurred, self.body, self.commitments)
+        check_payload(self.version, self.type, self.work, self.seq, self.prev, self.time, self.occurred,
+                      self.signer, self.body, self.commitments)
 
     @property
     def key_id(self) -> KeyId:
@@ -129,36 +124,10 @@ class EventPayload:
         return value
 
     def encode(self) -> bytes:
-        """The payload's deterministic bytes (spec/format.md §2): the map of :meth:`to_cbor`,
-        written field by field. Construction validated the schema, which fixes each field's type
-        (unsigned integers, 32-byte strings, text, the commitments' names and digests), so their
-        encodings are written directly; the body alone goes through cbor2 — the canonical encoder
-        for one with ``params`` (the only place the schema admits floats), else the faster
-        float-free one over its keys in deterministic order. Equal to cbor2's canonical encoding
-        of :meth:`to_cbor` (the golden vectors hold it to that)."""
-        body = self.body
-        if not body:
-            body_bytes = b"\xa0"
-        elif "params" in body:
-            body_bytes = cbor.encode_validated(dict(body))
-        else:
-            body_bytes = cbor.encode_ordered_float_free(cbor.ordered(dict(body)))
-        names = sorted(sorted(self.commitments), key=len) if len(self.commitments) > 1 else list(self.commitments)
-        keys = 7 + (self.prev is not None) + (self.work is not None) + (self.occurred is not None)
-        # (the version is FORMAT_VERSION, construction checked; type and field names are the table's)
-        parts = [_MAP_HEADS[keys], _VERSION_ENTRY, _dumps(self.seq), b"\x64body", body_bytes]
-        if self.prev is not None:
-            parts += (b"\x64prev\x58\x20", self.prev)
-        parts += (b"\x64time", _dumps(self.time), _TYPE_ENTRIES[self.type])
-        if self.work is not None:
-            parts += (b"\x64work\x58\x20", self.work)
-        parts += (b"\x66signer\x58\x20", self.signer)
-        if self.occurred is not None:
-            parts += (b"\x68occurred", _dumps(self.occurred))
-        parts += (b"\x6bcommitments", _MAP_HEADS[len(names)])
-        for name in names:
-            parts += (_FIELD_KEYS[name], self.commitments[name])
-        return b"".join(parts)
+        """The payload's deterministic bytes (spec/format.md §2): the map of :meth:`to_cbor`
+        (:func:`encode_payload` without its checks, which construction made)."""
+        return _encode_checked(self.seq, self.prev, self.time, self.type, self.work, self.signer,
+                               self.occurred, self.body, self.commitments)
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
@@ -172,6 +141,69 @@ class EventPayload:
             return cls(*fields)
         except SchemaError as e:
             raise VerificationFailure(Code.EVENT_SCHEMA_INVALID, str(e), event=fields[3]) from e
+
+
+def check_payload(version: Any, type_name: Any, work: Any, seq: Any, prev: Any, time: Any, occurred: Any,
+                  signer: Any, body: Any, commitments: Any) -> None:
+    """Steps V4.1–V4.4 over a payload's fields (what :class:`EventPayload` checks on construction):
+    :func:`check_field_types`, then :func:`check_payload_rules`. ``body`` and ``commitments`` may
+    be any mappings.
+
+    Raises:
+        SchemaError: naming the first rule broken.
+    """
+    check_field_types(version, type_name, work, seq, prev, time, occurred, signer,
+                      body if type(body) is dict or not isinstance(body, Mapping) else dict(body),
+                      commitments if type(commitments) is dict or not isinstance(commitments, Mapping)
+                      else dict(commitments))
+    check_payload_rules(version, type_name, work, seq, prev, time, occurred, body, commitments)
+
+
+def encode_payload(version: int, type_name: str, work: WorkId | None, seq: int, prev: EventHash | None, time: int,
+                   occurred: int | None, signer: bytes, body: Mapping[str, Any],
+                   commitments: Mapping[str, bytes]) -> bytes:
+    """The deterministic bytes of the payload with these fields (spec/format.md §2–3), after the
+    checks :class:`EventPayload`'s construction makes (:func:`check_payload`): what a writer signs,
+    without building the model. Equal to ``EventPayload(...).encode()``.
+
+    Raises:
+        SchemaError: naming the first rule broken.
+    """
+    check_payload(version, type_name, work, seq, prev, time, occurred, signer, body, commitments)
+    return _encode_checked(seq, prev, time, type_name, work, signer, occurred, body, commitments)
+
+
+def _encode_checked(seq: int, prev: bytes | None, time: int, type_name: str, work: bytes | None, signer: bytes,
+                    occurred: int | None, body: Mapping[str, Any], commitments: Mapping[str, bytes]) -> bytes:
+    """The map of :meth:`EventPayload.to_cbor` of fields :func:`check_payload` accepted, written
+    field by field. The checks fixed each field's type (unsigned integers, 32-byte strings, text,
+    the commitments' names and digests; the version is FORMAT_VERSION), so their encodings are
+    written directly; the body alone goes through cbor2 — the canonical encoder for one with
+    ``params`` (the only place the schema admits floats), else the faster float-free one over its
+    keys in deterministic order. Equal to cbor2's canonical encoding of the map (the golden
+    vectors hold it to that)."""
+    if not body:
+        body_bytes = b"\xa0"
+    elif "params" in body:
+        body_bytes = cbor.encode_validated(dict(body))
+    else:
+        body_bytes = cbor.encode_ordered_float_free(cbor.ordered(dict(body)))
+    names = sorted(sorted(commitments), key=len) if len(commitments) > 1 else list(commitments)
+    keys = 7 + (prev is not None) + (work is not None) + (occurred is not None)
+    # (type and field names are the table's, the checks made sure)
+    parts = [_MAP_HEADS[keys], _VERSION_ENTRY, _dumps(seq), b"\x64body", body_bytes]
+    if prev is not None:
+        parts += (b"\x64prev\x58\x20", prev)
+    parts += (b"\x64time", _dumps(time), _TYPE_ENTRIES[type_name])
+    if work is not None:
+        parts += (b"\x64work\x58\x20", work)
+    parts += (b"\x66signer\x58\x20", signer)
+    if occurred is not None:
+        parts += (b"\x68occurred", _dumps(occurred))
+    parts += (b"\x6bcommitments", _MAP_HEADS[len(names)])
+    for name in names:
+        parts += (_FIELD_KEYS[name], commitments[name])
+    return b"".join(parts)
 
 
 PayloadFields = tuple[int, str, WorkId | None, int, EventHash | None, int, int | None, bytes,
