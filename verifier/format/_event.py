@@ -41,6 +41,7 @@ _VERSION_ENTRY = b"\x61v" + _dumps(FORMAT_VERSION) + b"\x63seq"  # then seq's va
 ENCODED_TYPES = {name: _dumps(name) for name in EVENT_TYPES}
 ENCODED_FIELDS = {name: _dumps(name) for name in PRIVATE_FIELDS}
 _TYPE_ENTRIES = {name: b"\x64type" + encoded for name, encoded in ENCODED_TYPES.items()}
+_DISCLOSURE_HEAD = b"\x83" + _dumps(bytes(SALT_SIZE))[:1]  # an array of three, then the salt's head
 _FIELD_KEYS = {name: encoded + b"\x58\x20" for name, encoded in ENCODED_FIELDS.items()}  # then its digest
 
 #: Largest envelope accepted (limit L2, spec/format.md §7).
@@ -385,6 +386,9 @@ def encode_disclosure(salt: bytes, field_name: str, value: str) -> bytes:
     """The deterministic encoding of a disclosure ``[salt, field name, plaintext]``."""
     if type(salt) is not bytes or type(field_name) is not str or type(value) is not str:
         raise UsageError("a disclosure is [bytes, text, text]")
+    field = ENCODED_FIELDS.get(field_name)
+    if len(salt) == SALT_SIZE and field is not None:  # the usual case, written directly
+        return b"".join((_DISCLOSURE_HEAD, salt, field, _dumps(value)))
     return cbor.encode_ordered_float_free([salt, field_name, value])  # no map, no float
 
 
