@@ -1043,6 +1043,9 @@ def _compact(env: lmdb.Environment, path: Path) -> None:
         os.close(folder)
 
 
+_ROWS_HELD = 4_096  # events an _EventRows holds before it writes them
+
+
 class _EventRows:
     """What one write transaction's appends write to the log's tables — each event's envelope
     and private fields, its leaf in the log and its index entry — gathered and written a table
@@ -1067,6 +1070,8 @@ class _EventRows:
             self.index.add(digest, position, self.log.append(digest))  # and its leaf in the log
         except IndexInconsistent as e:
             raise LedgerError(str(e)) from e
+        if len(self._event_rows) >= _ROWS_HELD:  # a long batch: what it holds in memory stays bounded
+            self.flush()
 
     def flush(self) -> None:
         """Write what :meth:`add` holds. Raises LedgerError if an event exists at a position."""

@@ -119,6 +119,24 @@ def test_lookups_find_events_on_both_sides_of_a_merge(tmp_path: Path) -> None:
     assert _raw(path) == (MERGE_AT, MERGE_AT, MERGE_AT + 6, 0)
 
 
+def test_a_long_batch_refused_at_its_end_writes_nothing(tmp_path: Path) -> None:
+    """An append writes its rows a table at a time, and a long batch some of them before its end
+    (it holds at most 4,096 events in memory): a draft refused after that still leaves every
+    table as it was."""
+    path = tmp_path / "l"
+    with Ledger.init(path) as book:
+        work = book.create_work(ALICE, "w").work
+        book.append_batch(work, ALICE, _notes(3))
+        before = _raw_elsewhere(path)
+        dangling = EventDraft("parameter-edit", {"of": bytes(32), "params": {"a": 1}, "outputs": []})
+        with pytest.raises(LedgerError, match=r"event 10001 of the batch.*names no earlier event"):
+            book.append_batch(work, ALICE, [*_notes(10_000, "x"), dangling])
+        assert _raw_elsewhere(path) == before and [s.seq for s in book.chain(work)] == [0, 1, 2, 3]
+        assert book.check() == (1, 4)
+        assert book.append_batch(work, ALICE, _notes(5_000, "y"))[-1].seq == 5_003
+        assert book.check() == (1, 5_004)
+
+
 def test_a_snapshot_does_not_see_an_event_appended_after_it_began(tmp_path: Path) -> None:
     """The tail is read once across transactions, but each sees only the leaves it began with."""
     with Ledger.init(tmp_path / "l") as book:
