@@ -350,6 +350,9 @@ class _NoLog:
         self.size += 1
         return index
 
+    def flush(self) -> None:
+        pass
+
     def finish(self) -> None:
         pass
 
