@@ -35,6 +35,7 @@ LOG_TABLES = (b"tree", b"checkpoints", b"anchors", b"cosignatures")
 META_LOG_SIZE = b"log_size"
 META_LOG_VERSION = b"log_version"
 _U64 = 8
+_NODES_HELD = 8_192  # nodes a LogAppender holds before it writes them (about two per leaf)
 
 
 class StoreInconsistent(Exception):
@@ -71,7 +72,7 @@ class LogAppender:
     append hashes exactly the subtrees it completes — amortised two — and reads nothing: the
     same nodes ``verifier.format.completed_nodes`` defines, with the format core's own leaf and
     node hashes. The nodes are written by :meth:`flush` (one ``putmulti``; :meth:`finish` calls
-    it), as nothing reads them before the commit."""
+    it, and an append once 8,192 are held), as nothing reads them before the commit."""
 
     def __init__(self, txn: lmdb.Transaction, tables: Mapping[str, Any]) -> None:
         self._txn = txn
@@ -98,6 +99,8 @@ class LogAppender:
             rows.append(((level << 64 | position).to_bytes(9, "big"), node))
         edge[level] = node  # the bits below level were set in the size, so are consumed; this one was clear
         self.size = index + 1
+        if len(rows) >= _NODES_HELD:  # a long run of appends: what it holds in memory stays bounded
+            self.flush()
         return index
 
     def flush(self) -> None:

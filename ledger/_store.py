@@ -287,8 +287,6 @@ class Ledger:
             for *_, digest in order:
                 position = _must(txn.get(digest, db=by_hash))[:_POSITION]
                 txn.put(digest, position + u64(log.append(digest)), db=by_hash)
-                if not log.size % _ROWS_HELD:
-                    log.flush()  # the tree's nodes held in memory stay bounded
             log.finish()
             txn.put(META_LOG_VERSION, b"1", db=self._db["meta"])
 

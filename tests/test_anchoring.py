@@ -103,7 +103,7 @@ def test_an_older_ledger_gains_its_tree_on_first_open_in_append_order(tmp_path: 
         two = book.create_work(bob, "Two").work
         _notes(book, one, ALICE, 3)
         _notes(book, two, bob, 2)
-        # Enough events that the rebuild writes the tree's nodes in parts (every 4,096 leaves).
+        # Enough events that the rebuild writes the tree's nodes in parts (every 8,192 nodes: ~4,096 leaves).
         book.append_batch(one, ALICE, [EventDraft("note", {}, {"text": f"b{i}"}) for i in range(4_200)])
         with book.snapshot() as view:
             expected = (view.log.size, view.log.root(view.log.size))

@@ -127,8 +127,8 @@ class EventPayload:
     def encode(self) -> bytes:
         """The payload's deterministic bytes (spec/format.md §2): the map of :meth:`to_cbor`
         (:func:`encode_payload` without its checks, which construction made)."""
-        return _encode_checked(self.seq, self.prev, self.time, self.type, self.work, self.signer,
-                               self.occurred, self.body, self.commitments)
+        return _encode_checked(self.type, self.work, self.seq, self.prev, self.time, self.occurred, self.signer,
+                               self.body, self.commitments)
 
     @classmethod
     def from_cbor(cls, value: Any) -> EventPayload:
@@ -171,11 +171,12 @@ def encode_payload(version: int, type_name: str, work: WorkId | None, seq: int, 
         SchemaError: naming the first rule broken.
     """
     check_payload(version, type_name, work, seq, prev, time, occurred, signer, body, commitments)
-    return _encode_checked(seq, prev, time, type_name, work, signer, occurred, body, commitments)
+    return _encode_checked(type_name, work, seq, prev, time, occurred, signer, body, commitments)
 
 
-def _encode_checked(seq: int, prev: bytes | None, time: int, type_name: str, work: bytes | None, signer: bytes,
-                    occurred: int | None, body: Mapping[str, Any], commitments: Mapping[str, bytes]) -> bytes:
+def _encode_checked(type_name: str, work: bytes | None, seq: int, prev: bytes | None, time: int,
+                    occurred: int | None, signer: bytes, body: Mapping[str, Any],
+                    commitments: Mapping[str, bytes]) -> bytes:
     """The map of :meth:`EventPayload.to_cbor` of fields :func:`check_payload` accepted, written
     field by field. The checks fixed each field's type (unsigned integers, 32-byte strings, text,
     the commitments' names and digests; the version is FORMAT_VERSION), so their encodings are
